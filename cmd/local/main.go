@@ -1,0 +1,112 @@
+// Command local serves the whole API on a developer's machine: each request
+// goes through the same Lambda handlers the functions deploy, behind a local
+// stand-in for API Gateway, over an embedded DynamoDB (minidyn) unless
+// DYNAMODB_ENDPOINT names another.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/clientes-api/clientes/internal/api"
+	"github.com/clientes-api/clientes/internal/gateway"
+	"github.com/clientes-api/clientes/internal/store"
+)
+
+func main() {
+	addr := flag.String("addr", "localhost:3000", "address to serve the API on")
+	flag.Parse()
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *addr, log); err != nil {
+		log.Error("local server stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, addr string, log *slog.Logger) error {
+	cfg := store.ConfigFromEnv()
+	var opts []func(*dynamodb.Options)
+	if cfg.Endpoint == "" {
+		endpoint, closeDB, err := embeddedDynamoDB()
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		cfg.Endpoint = endpoint
+		// minidyn sends no X-Amz-Crc32 header to check responses against.
+		opts = append(opts, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
+		log.Info("embedded DynamoDB (minidyn) started", "endpoint", endpoint)
+	}
+	db, err := store.NewClient(cfg, opts...)
+	if err != nil {
+		return err
+	}
+	if err := store.CreateTable(ctx, db, cfg.Table); err != nil {
+		return err
+	}
+	st := store.New(db, cfg.Table, nil)
+	gw := &gateway.Gateway{CORS: corsFromEnv(), Timeout: 10 * time.Second, Log: log}
+	for _, rt := range api.Routes {
+		gw.Functions = append(gw.Functions, gateway.Function{Route: rt, Handler: api.Lambda(rt.Handler(st))})
+	}
+	srv := &http.Server{Addr: addr, Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", cfg.Endpoint)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// embeddedDynamoDB serves minidyn on a loopback port of its own and returns
+// its endpoint.
+func embeddedDynamoDB() (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: miniserver.NewServer(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+// corsFromEnv is the template's CORS configuration, with the allowed origins
+// taken from CORS_ALLOW_ORIGINS (comma-separated) when set, as the template's
+// CorsAllowOrigins parameter does.
+func corsFromEnv() gateway.CORS {
+	c := gateway.DefaultCORS
+	if v := os.Getenv("CORS_ALLOW_ORIGINS"); v != "" {
+		c.AllowOrigins = strings.Split(v, ",")
+	}
+	return c
+}

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/clientes-api/clientes/internal/cliente"
+	"github.com/clientes-api/clientes/internal/store"
+)
+
+// RetryAfter is the Retry-After, in seconds, of a 503: about how long
+// DynamoDB's adaptive capacity takes to absorb a burst.
+const RetryAfter = "1"
+
+type errorBody struct {
+	Message string               `json:"message"`
+	Errors  cliente.FieldErrors `json:"errors,omitempty"`
+}
+
+// fail answers err. It is the one place where errors become HTTP: only the
+// contract's messages leave, and causes go to the log, never to the client.
+func (rt Route) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var fields cliente.FieldErrors
+	switch {
+	case errors.Is(err, cliente.ErrInvalidID):
+		writeError(w, http.StatusBadRequest, "ID de cliente inválido")
+	case errors.Is(err, errMediaType):
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Type debe ser application/json")
+	case errors.Is(err, errTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "Cuerpo de la solicitud demasiado grande")
+	case errors.Is(err, cliente.ErrSyntax):
+		writeError(w, http.StatusBadRequest, "JSON inválido")
+	case errors.As(err, &fields):
+		writeJSON(w, http.StatusBadRequest, errorBody{"Datos inválidos", fields})
+	case errors.Is(err, cliente.ErrNoChanges):
+		writeError(w, http.StatusBadRequest, "No hay campos para actualizar")
+	case errors.Is(err, errPaging):
+		writeError(w, http.StatusBadRequest, "Parámetros de paginación inválidos")
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "Cliente no encontrado")
+	case errors.Is(err, store.ErrUnavailable):
+		logger(r.Context()).Warn("throttled", "route", rt.Key(), "error", err)
+		w.Header().Set("Retry-After", RetryAfter)
+		writeError(w, http.StatusServiceUnavailable, "Servicio no disponible, intente de nuevo")
+	default:
+		logger(r.Context()).Error("failure", "route", rt.Key(), "error", err)
+		writeError(w, http.StatusInternalServerError, rt.Failure)
+	}
+}
+
+// NotFound answers as API Gateway does for a route it does not have.
+func NotFound(w http.ResponseWriter) {
+	writeError(w, http.StatusNotFound, "Not Found")
+}
+
+func writeError(w http.ResponseWriter, status int, message string) {
+	writeJSON(w, status, errorBody{Message: message})
+}
+
+// ContentType is the Content-Type of every response.
+const ContentType = "application/json; charset=utf-8"
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only a bug could get here: every value written is a plain struct.
+		status, body = http.StatusInternalServerError, []byte(`{"message":"Error interno"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", ContentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// statusRecorder remembers the status written, for the log and so that a
+// panic after the answer began does not write a second one.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(status int) {
+	if s.status == 0 {
+		s.status = status
+	}
+	s.ResponseWriter.WriteHeader(status)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}

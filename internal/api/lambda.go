@@ -1,0 +1,77 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+)
+
+// DeadlineMargin is how long before the Lambda deadline a request's context
+// ends, so that a slow DynamoDB call still leaves time to answer in JSON
+// rather than be cut off by a timeout.
+const DeadlineMargin = 250 * time.Millisecond
+
+// LambdaHandler is the signature of a function behind an HTTP API with
+// payload format 2.0.
+type LambdaHandler = func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// Lambda turns h into a Lambda handler through aws-lambda-go-api-proxy.
+func Lambda(h http.Handler) LambdaHandler {
+	adapter := httpadapter.NewV2(h)
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		// An HTTP API hands over rawPath already percent-decoded, so an id
+		// such as "%" or " " would make the adapter's URL parsing fail.
+		// Escaping it again lets the handler see exactly the decoded path.
+		ev.RawPath = (&url.URL{Path: ev.RawPath}).EscapedPath()
+		if deadline, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, deadline.Add(-DeadlineMargin))
+			defer cancel()
+		}
+		resp, err := adapter.ProxyWithContext(ctx, ev)
+		if err != nil {
+			// Only an event no HTTP request can be made of gets here (a body
+			// that is not base64, a control character in the query).
+			Log.WarnContext(ctx, "unreadable event", "error", err, "request_id", ev.RequestContext.RequestID)
+			return events.APIGatewayV2HTTPResponse{
+				StatusCode: http.StatusBadRequest,
+				Headers:    map[string]string{"Content-Type": ContentType},
+				Body:       `{"message":"Solicitud inválida"}`,
+			}, nil
+		}
+		return resp, nil
+	}
+}
+
+// Log is where the API writes its JSON log lines.
+var Log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+
+// logger returns Log with the ids of the request in ctx: API Gateway's, which
+// the client sees, and Lambda's, which the platform logs carry.
+func logger(ctx context.Context) *slog.Logger {
+	l := Log
+	if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok && gw.RequestID != "" {
+		l = l.With("request_id", gw.RequestID)
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		l = l.With("aws_request_id", lc.AwsRequestID)
+	}
+	return l
+}
+
+func stack() string { return string(debug.Stack()) }
+
+var now = time.Now
+
+func since(t time.Time) float64 {
+	return float64(time.Since(t).Microseconds()) / 1000
+}

@@ -1,0 +1,227 @@
+// Package gateway does on a developer's machine what an API Gateway HTTP API
+// does in front of the functions: it matches a route, answers CORS, turns the
+// request into a payload 2.0 event, invokes that route's Lambda handler and
+// writes its response back. Running the deployed handlers behind it means
+// what works locally works deployed.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/clientes-api/clientes/internal/api"
+)
+
+// MaxPayload is the largest request body a Lambda function can be handed
+// synchronously; API Gateway refuses larger ones before any function runs.
+const MaxPayload = 6 << 20
+
+// Function is one route and the Lambda handler deployed for it.
+type Function struct {
+	Route   api.Route
+	Handler api.LambdaHandler
+}
+
+// Gateway routes HTTP requests to Functions.
+type Gateway struct {
+	Functions []Function
+	CORS      CORS
+	// Timeout is each invocation's deadline, as the function's Timeout is on AWS.
+	Timeout time.Duration
+	Log     *slog.Logger
+}
+
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := newID()
+	w.Header().Set("Apigw-Requestid", requestID)
+	if g.CORS.preflight(w, r) {
+		return
+	}
+	g.CORS.decorate(w, r)
+	for _, fn := range g.Functions {
+		params, ok := fn.Route.Match(r.Method, r.URL.Path)
+		if !ok {
+			continue
+		}
+		g.invoke(w, r, fn, params, requestID)
+		return
+	}
+	api.NotFound(w)
+}
+
+func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, params map[string]string, requestID string) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	if err != nil {
+		return // the client went away
+	}
+	if len(body) > MaxPayload {
+		writeMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return
+	}
+	ev := Event(r, fn.Route, params, body, requestID)
+	ctx, cancel := context.WithTimeout(r.Context(), g.Timeout)
+	defer cancel()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
+		AwsRequestID:       newID(),
+		InvokedFunctionArn: "arn:aws:lambda:local:000000000000:function:" + fn.Route.Function,
+	})
+	resp, err := call(ctx, fn.Handler, ev)
+	if err != nil {
+		// A function error or panic: API Gateway hides it behind this answer.
+		g.Log.Error("function error", "function", fn.Route.Function, "request_id", requestID, "error", err)
+		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
+		return
+	}
+	writeResponse(w, resp)
+}
+
+// call invokes h the way the Lambda runtime does, which turns a panic into an
+// error of the invocation and keeps serving.
+func call(ctx context.Context, h api.LambdaHandler, ev events.APIGatewayV2HTTPRequest) (resp events.APIGatewayV2HTTPResponse, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return h(ctx, ev)
+}
+
+// Event builds the payload 2.0 event API Gateway sends for r: header names in
+// lower case and repeated headers joined by commas, cookies apart, rawPath
+// percent-decoded, and the body base64-encoded unless its type is text.
+func Event(r *http.Request, rt api.Route, params map[string]string, body []byte, requestID string) events.APIGatewayV2HTTPRequest {
+	headers := map[string]string{}
+	var cookies []string
+	for name, values := range r.Header {
+		name = strings.ToLower(name)
+		if name == "cookie" {
+			for _, v := range values {
+				for c := range strings.SplitSeq(v, ";") {
+					cookies = append(cookies, strings.TrimSpace(c))
+				}
+			}
+			continue
+		}
+		headers[name] = strings.Join(values, ",")
+	}
+	if r.Host != "" {
+		headers["host"] = r.Host
+	}
+	var query map[string]string
+	if q := r.URL.Query(); len(q) > 0 {
+		query = make(map[string]string, len(q))
+		for k, v := range q {
+			query[k] = strings.Join(v, ",")
+		}
+	}
+	now := time.Now()
+	ev := events.APIGatewayV2HTTPRequest{
+		Version:               "2.0",
+		RouteKey:              rt.Key(),
+		RawPath:               r.URL.Path,
+		RawQueryString:        r.URL.RawQuery,
+		Cookies:               cookies,
+		Headers:               headers,
+		QueryStringParameters: query,
+		PathParameters:        params,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey:     rt.Key(),
+			AccountID:    "000000000000",
+			Stage:        "$default",
+			RequestID:    requestID,
+			APIID:        "local",
+			DomainName:   r.Host,
+			DomainPrefix: strings.Split(r.Host, ".")[0],
+			Time:         now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch:    now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method:    r.Method,
+				Path:      r.URL.Path,
+				Protocol:  r.Proto,
+				SourceIP:  sourceIP(r),
+				UserAgent: r.UserAgent(),
+			},
+		},
+	}
+	if len(body) > 0 {
+		if isText(headers["content-type"]) {
+			ev.Body = string(body)
+		} else {
+			ev.Body = base64.StdEncoding.EncodeToString(body)
+			ev.IsBase64Encoded = true
+		}
+	}
+	return ev
+}
+
+// isText tells the content types whose bodies an HTTP API passes as text.
+func isText(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return strings.HasPrefix(mt, "text/") || slices.Contains(
+		[]string{"application/json", "application/xml", "application/javascript"}, mt)
+}
+
+func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) {
+	h := w.Header()
+	for k, v := range resp.Headers {
+		if isCORSHeader(k) && h.Get("Access-Control-Allow-Origin") != "" {
+			continue // the API's CORS configuration wins over the function's
+		}
+		h.Set(k, v)
+	}
+	for _, c := range resp.Cookies {
+		h.Add("Set-Cookie", c)
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+			writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
+			return
+		}
+	}
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(resp.StatusCode)
+	w.Write(body)
+}
+
+func writeMessage(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"message":%q}`, message)
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,350 @@
+// Package store keeps clientes in one DynamoDB table, each operation in the
+// fewest requests DynamoDB allows: conditions and ReturnValues, never a read
+// before a write.
+//
+// All clientes share the partition key value "cliente" and sort by their
+// numeric id, so one Query reads a page in id order with strong consistency
+// and no index to pay for. The id counter is one more item in the same table.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/clientes-api/clientes/internal/cliente"
+)
+
+// Errors the API maps to its own answers.
+var (
+	// ErrNotFound: no cliente has that id (or it was deleted).
+	ErrNotFound = errors.New("store: cliente not found")
+	// ErrUnavailable: DynamoDB kept throttling after the SDK's retries.
+	ErrUnavailable = errors.New("store: dynamodb throttled")
+)
+
+// Key attribute names and the values that tell records from the counter.
+const (
+	PartitionKey = "pk"
+	SortKey      = "id"
+	clienteKind  = "cliente"
+	counterKind  = "contador"
+	counterAttr  = "ultimo_id"
+)
+
+// API is the part of the DynamoDB client the store calls; each method is one
+// request.
+type API interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+// Store reads and writes clientes in one table.
+type Store struct {
+	db    API
+	table string
+	now   func() time.Time
+}
+
+// New returns a Store over table. now stamps created_at and updated_at; nil
+// means time.Now.
+func New(db API, table string, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, table: table, now: now}
+}
+
+// Page is one page of a listing. Next is the id to list after for the next
+// page, or 0 when nothing follows.
+type Page struct {
+	Clientes []cliente.Cliente
+	Next     int64
+}
+
+// Create stores a new cliente under the next id: one counter step, then one
+// conditional put.
+func (s *Store) Create(ctx context.Context, c cliente.Changes) (cliente.Cliente, error) {
+	id, err := s.nextID(ctx)
+	if err != nil {
+		return cliente.Cliente{}, err
+	}
+	now := cliente.Timestamp(s.now())
+	rec := cliente.Cliente{
+		ID:        id,
+		Nombres:   *c.Nombres.Value,
+		Apellidos: *c.Apellidos.Value,
+		Telefono:  c.Telefono.Value,
+		Email:     c.Email.Value,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	item := toItem(rec)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           &s.table,
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(#id)"),
+		ExpressionAttributeNames: map[string]string{
+			"#id": SortKey,
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) && sameItem(ccf.Item, item) {
+		// The SDK retried a put whose first response was lost; that first
+		// attempt wrote this very item, so the create did succeed.
+		return rec, nil
+	}
+	if err != nil {
+		return cliente.Cliente{}, classify("put cliente "+strconv.FormatInt(id, 10), err)
+	}
+	return rec, nil
+}
+
+func (s *Store) nextID(ctx context.Context) (int64, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(counterKind, 0),
+		UpdateExpression:          aws.String("ADD #n :one"),
+		ExpressionAttributeNames:  map[string]string{"#n": counterAttr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, classify("next id", err)
+	}
+	n, ok := out.Attributes[counterAttr].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("next id: counter missing from response")
+	}
+	id, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil || id < 1 || id > cliente.MaxID {
+		return 0, fmt.Errorf("next id: counter value %q out of range", n.Value)
+	}
+	return id, nil
+}
+
+// Get reads one cliente with a strongly consistent read, so a cliente is
+// readable as soon as its create has answered.
+func (s *Store) Get(ctx context.Context, id int64) (cliente.Cliente, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            key(clienteKind, id),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return cliente.Cliente{}, classify("get cliente "+strconv.FormatInt(id, 10), err)
+	}
+	if out.Item == nil {
+		return cliente.Cliente{}, ErrNotFound
+	}
+	return fromItem(out.Item)
+}
+
+// List returns up to limit clientes with ids above after, in id order. It asks
+// for one item more than it returns, so that the last page is known to be last
+// without a second request.
+func (s *Store) List(ctx context.Context, after int64, limit int) (Page, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("#pk = :pk AND #id > :after"),
+		ExpressionAttributeNames: map[string]string{
+			"#pk": PartitionKey,
+			"#id": SortKey,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":    &types.AttributeValueMemberS{Value: clienteKind},
+			":after": &types.AttributeValueMemberN{Value: strconv.FormatInt(after, 10)},
+		},
+		Limit:          aws.Int32(int32(limit) + 1),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return Page{}, classify("query clientes", err)
+	}
+	items := out.Items
+	more := len(items) > limit || (out.LastEvaluatedKey != nil && len(items) > 0)
+	if len(items) > limit {
+		items = items[:limit]
+	}
+	page := Page{Clientes: make([]cliente.Cliente, 0, len(items))}
+	for _, it := range items {
+		c, err := fromItem(it)
+		if err != nil {
+			return Page{}, err
+		}
+		page.Clientes = append(page.Clientes, c)
+	}
+	if more {
+		page.Next = page.Clientes[len(page.Clientes)-1].ID
+	}
+	return page, nil
+}
+
+// Update applies c to an existing cliente in one conditional UpdateItem and
+// returns the whole record after it. The condition keeps an update from ever
+// creating a record, or bringing back a deleted one.
+func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes) (cliente.Cliente, error) {
+	names := map[string]string{"#id": SortKey, "#updated_at": "updated_at"}
+	values := map[string]types.AttributeValue{
+		":updated_at": &types.AttributeValueMemberS{Value: cliente.Timestamp(s.now())},
+	}
+	set := "SET #updated_at = :updated_at"
+	remove := ""
+	for _, f := range []struct {
+		name  string
+		field cliente.Field
+	}{
+		{cliente.Nombres, c.Nombres},
+		{cliente.Apellidos, c.Apellidos},
+		{cliente.Telefono, c.Telefono},
+		{cliente.Email, c.Email},
+	} {
+		if !f.field.Set {
+			continue
+		}
+		names["#"+f.name] = f.name
+		if f.field.Value == nil {
+			remove += ", #" + f.name
+			continue
+		}
+		set += ", #" + f.name + " = :" + f.name
+		values[":"+f.name] = &types.AttributeValueMemberS{Value: *f.field.Value}
+	}
+	expr := set
+	if remove != "" {
+		expr += " REMOVE " + remove[2:]
+	}
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(clienteKind, id),
+		UpdateExpression:          &expr,
+		ConditionExpression:       aws.String("attribute_exists(#id)"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+	})
+	if err != nil {
+		return cliente.Cliente{}, classify("update cliente "+strconv.FormatInt(id, 10), err)
+	}
+	return fromItem(out.Attributes)
+}
+
+// Delete removes a cliente in one conditional DeleteItem and returns it as it
+// was.
+func (s *Store) Delete(ctx context.Context, id int64) (cliente.Cliente, error) {
+	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                &s.table,
+		Key:                      key(clienteKind, id),
+		ConditionExpression:      aws.String("attribute_exists(#id)"),
+		ExpressionAttributeNames: map[string]string{"#id": SortKey},
+		ReturnValues:             types.ReturnValueAllOld,
+	})
+	if err != nil {
+		return cliente.Cliente{}, classify("delete cliente "+strconv.FormatInt(id, 10), err)
+	}
+	return fromItem(out.Attributes)
+}
+
+// throttleCodes are the DynamoDB error codes that mean "slow down".
+var throttleCodes = map[string]bool{
+	"ProvisionedThroughputExceededException": true,
+	"ThrottlingException":                    true,
+	"RequestLimitExceeded":                   true,
+}
+
+// classify turns a DynamoDB error into ErrNotFound, ErrUnavailable or a
+// wrapped error, keeping the cause for the logs.
+func classify(op string, err error) error {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return ErrNotFound
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) && throttleCodes[api.ErrorCode()] {
+		return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func key(kind string, id int64) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		PartitionKey: &types.AttributeValueMemberS{Value: kind},
+		SortKey:      &types.AttributeValueMemberN{Value: strconv.FormatInt(id, 10)},
+	}
+}
+
+func toItem(c cliente.Cliente) map[string]types.AttributeValue {
+	item := key(clienteKind, c.ID)
+	item[cliente.Nombres] = &types.AttributeValueMemberS{Value: c.Nombres}
+	item[cliente.Apellidos] = &types.AttributeValueMemberS{Value: c.Apellidos}
+	if c.Telefono != nil {
+		item[cliente.Telefono] = &types.AttributeValueMemberS{Value: *c.Telefono}
+	}
+	if c.Email != nil {
+		item[cliente.Email] = &types.AttributeValueMemberS{Value: *c.Email}
+	}
+	item["created_at"] = &types.AttributeValueMemberS{Value: c.CreatedAt}
+	item["updated_at"] = &types.AttributeValueMemberS{Value: c.UpdatedAt}
+	return item
+}
+
+func fromItem(item map[string]types.AttributeValue) (cliente.Cliente, error) {
+	var c cliente.Cliente
+	n, ok := item[SortKey].(*types.AttributeValueMemberN)
+	if !ok {
+		return c, fmt.Errorf("item without a numeric id")
+	}
+	id, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		return c, fmt.Errorf("item id %q: %w", n.Value, err)
+	}
+	c.ID = id
+	str := func(name string) *string {
+		if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+			return &v.Value
+		}
+		return nil
+	}
+	for name, dst := range map[string]*string{
+		cliente.Nombres:   &c.Nombres,
+		cliente.Apellidos: &c.Apellidos,
+		"created_at":      &c.CreatedAt,
+		"updated_at":      &c.UpdatedAt,
+	} {
+		v := str(name)
+		if v == nil {
+			return c, fmt.Errorf("item %d without %s", id, name)
+		}
+		*dst = *v
+	}
+	c.Telefono = str(cliente.Telefono)
+	c.Email = str(cliente.Email)
+	return c, nil
+}
+
+// sameItem compares two items whose values are all strings or numbers.
+func sameItem(a, b map[string]types.AttributeValue) bool {
+	return maps.EqualFunc(a, b, func(x, y types.AttributeValue) bool {
+		switch x := x.(type) {
+		case *types.AttributeValueMemberS:
+			y, ok := y.(*types.AttributeValueMemberS)
+			return ok && x.Value == y.Value
+		case *types.AttributeValueMemberN:
+			y, ok := y.(*types.AttributeValueMemberN)
+			return ok && x.Value == y.Value
+		}
+		return false
+	})
+}
