@@ -31,14 +31,19 @@ func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, log); err != nil {
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Error("cannot listen", "addr", *addr, "error", err)
+		os.Exit(1)
+	}
+	if err := run(ctx, ln, store.ConfigFromEnv(), log); err != nil {
 		log.Error("local server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, addr string, log *slog.Logger) error {
-	cfg := store.ConfigFromEnv()
+// run serves the API on ln until ctx ends, then shuts down cleanly.
+func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logger) error {
 	var opts []func(*dynamodb.Options)
 	if cfg.Endpoint == "" {
 		endpoint, closeDB, err := embeddedDynamoDB()
@@ -63,11 +68,7 @@ func run(ctx context.Context, addr string, log *slog.Logger) error {
 	for _, rt := range api.Routes {
 		gw.Functions = append(gw.Functions, gateway.Function{Route: rt, Handler: api.Lambda(rt.Handler(st))})
 	}
-	srv := &http.Server{Addr: addr, Handler: gw, ReadHeaderTimeout: 10 * time.Second}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", cfg.Endpoint)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -87,7 +87,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
-	writeResponse(w, resp)
+	writeResponse(w, resp, len(g.CORS.AllowOrigins) > 0)
 }
 
 // call invokes h the way the Lambda runtime does, which turns a panic into an
@@ -179,11 +179,13 @@ func isText(contentType string) bool {
 		[]string{"application/json", "application/xml", "application/javascript"}, mt)
 }
 
-func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) {
+// writeResponse writes a function's response. With CORS configured, API
+// Gateway drops the CORS headers a function sets and uses its own.
+func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse, corsConfigured bool) {
 	h := w.Header()
 	for k, v := range resp.Headers {
-		if isCORSHeader(k) && h.Get("Access-Control-Allow-Origin") != "" {
-			continue // the API's CORS configuration wins over the function's
+		if corsConfigured && isCORSHeader(k) {
+			continue
 		}
 		h.Set(k, v)
 	}

@@ -200,8 +200,7 @@ func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes) (client
 	values := map[string]types.AttributeValue{
 		":updated_at": &types.AttributeValueMemberS{Value: cliente.Timestamp(s.now())},
 	}
-	set := "SET #updated_at = :updated_at"
-	remove := ""
+	expr := "SET #updated_at = :updated_at"
 	for _, f := range []struct {
 		name  string
 		field cliente.Field
@@ -215,16 +214,15 @@ func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes) (client
 			continue
 		}
 		names["#"+f.name] = f.name
+		expr += ", #" + f.name + " = :" + f.name
 		if f.field.Value == nil {
-			remove += ", #" + f.name
+			// A cleared field is stored as NULL rather than REMOVEd: minidyn,
+			// which `make run` uses, ignores REMOVE (v0.8.2), and a NULL
+			// reads back as null on every implementation.
+			values[":"+f.name] = &types.AttributeValueMemberNULL{Value: true}
 			continue
 		}
-		set += ", #" + f.name + " = :" + f.name
 		values[":"+f.name] = &types.AttributeValueMemberS{Value: *f.field.Value}
-	}
-	expr := set
-	if remove != "" {
-		expr += " REMOVE " + remove[2:]
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,

@@ -1,0 +1,173 @@
+// Package functions_test proves the functions as deployed code: every
+// events/ fixture goes through its function's Lambda handler, in-process
+// here and as a built bootstrap under the Lambda runtime emulator.
+package functions_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/clientes-api/clientes/internal/api"
+	"github.com/clientes-api/clientes/internal/cliente"
+	"github.com/clientes-api/clientes/internal/dynamotest"
+	"github.com/clientes-api/clientes/internal/store"
+)
+
+func TestMain(m *testing.M) {
+	api.Log = slog.New(slog.DiscardHandler)
+	os.Exit(dynamotest.Main(m))
+}
+
+const ts = `"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"`
+
+// expected is what each fixture must answer after seed has run on an empty
+// table. Every fixture needs a line here, and every line a fixture.
+var expected = map[string]struct {
+	status int
+	body   string // a regular expression the whole body must match
+}{
+	"create-ok": {201, `\{"message":"Cliente creado","cliente":\{"id":4,"nombres":"Ana","apellidos":"García","telefono":"\(555\) 123-4567","email":"ana@example\.com","created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
+	"create-invalid":            {400, `\{"message":"Datos inválidos","errors":\{"id":"[^"]+","nombres":"[^"]+"\}\}`},
+	"create-bad-json":           {400, `\{"message":"JSON inválido"\}`},
+	"create-wrong-content-type": {415, `\{"message":"Content-Type debe ser application/json"\}`},
+	"list-ok":                   {200, `\{"clientes":\[\{"id":1,[^\]]+\},\{"id":2,[^\]]+\}\],"next_cursor":"[A-Za-z0-9_-]+"\}`},
+	"list-bad-limit":            {400, `\{"message":"Parámetros de paginación inválidos"\}`},
+	"get-ok":                    {200, `\{"cliente":\{"id":1,"nombres":"Pedro","apellidos":"Martínez","telefono":null,"email":null,"created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
+	"get-not-found":             {404, `\{"message":"Cliente no encontrado"\}`},
+	"get-bad-id":                {400, `\{"message":"ID de cliente inválido"\}`},
+	"update-ok":                 {200, `\{"message":"Cliente actualizado","cliente":\{"id":2,"nombres":"Lucía","apellidos":"Gómez","telefono":"\+5559876543","email":"pedro@example\.com","created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
+	"update-not-found":          {404, `\{"message":"Cliente no encontrado"\}`},
+	"update-bad-id":             {400, `\{"message":"ID de cliente inválido"\}`},
+	"update-bad-json":           {400, `\{"message":"JSON inválido"\}`},
+	"update-empty":              {400, `\{"message":"No hay campos para actualizar"\}`},
+	"delete-ok":                 {200, `\{"message":"Cliente eliminado","cliente":\{"id":3,"nombres":"Juan","apellidos":"Pérez",.*\}\}`},
+	"delete-not-found":          {404, `\{"message":"Cliente no encontrado"\}`},
+	"delete-bad-id":             {400, `\{"message":"ID de cliente inválido"\}`},
+}
+
+// seedBodies are the clientes every fixture finds: ids 1, 2 and 3.
+var seedBodies = []string{
+	`{"nombres":"Pedro","apellidos":"Martínez"}`,
+	`{"nombres":"Lucía","apellidos":"Gómez","telefono":"5551234567"}`,
+	`{"nombres":"Juan","apellidos":"Pérez","email":"juan@example.com"}`,
+}
+
+func seed(t *testing.T, s *store.Store) {
+	t.Helper()
+	for _, body := range seedBodies {
+		c, err := cliente.DecodeCreate([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Create(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+type fixture struct {
+	name  string
+	route api.Route
+	raw   []byte
+	event events.APIGatewayV2HTTPRequest
+}
+
+// fixtures reads events/, checking that each file belongs to a route, is the
+// event API Gateway sends for that route, and has an expectation.
+func fixtures(t *testing.T) []fixture {
+	t.Helper()
+	paths, err := filepath.Glob("../events/*.json")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixtures in events/: %v", err)
+	}
+	byDir := map[string]api.Route{}
+	for _, rt := range api.Routes {
+		byDir[rt.Dir] = rt
+	}
+	covered := map[string]bool{}
+	var out []fixture
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".json")
+		dir, _, _ := strings.Cut(name, "-")
+		rt, ok := byDir[dir]
+		if !ok {
+			t.Fatalf("%s: name does not start with a function's folder", p)
+		}
+		if _, ok := expected[name]; !ok {
+			t.Fatalf("%s: no expectation in fixtures_test.go", p)
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		rc := ev.RequestContext
+		if ev.Version != "2.0" || ev.RouteKey != rt.Key() || rc.RouteKey != rt.Key() || rc.Stage != "$default" ||
+			rc.RequestID == "" || rc.HTTP.Method != rt.Method || ev.RawPath == "" {
+			t.Fatalf("%s: not an HTTP API payload 2.0 event for %s: %+v", p, rt.Key(), ev)
+		}
+		if _, ok := rt.Match(rc.HTTP.Method, ev.RawPath); !ok {
+			t.Fatalf("%s: rawPath %q is not a path of %s", p, ev.RawPath, rt.Key())
+		}
+		covered[rt.Dir] = true
+		out = append(out, fixture{name, rt, raw, ev})
+	}
+	for name := range expected {
+		if _, err := os.Stat("../events/" + name + ".json"); err != nil {
+			t.Errorf("expectation %q has no fixture: %v", name, err)
+		}
+	}
+	for _, rt := range api.Routes {
+		if !covered[rt.Dir] {
+			t.Errorf("function %s has no fixture in events/", rt.Dir)
+		}
+	}
+	return out
+}
+
+func checkResponse(t *testing.T, name string, resp events.APIGatewayV2HTTPResponse) {
+	t.Helper()
+	want := expected[name]
+	body := resp.Body
+	if resp.IsBase64Encoded {
+		t.Errorf("%s: response body is base64", name)
+	}
+	if resp.StatusCode != want.status || !regexp.MustCompile(`^`+want.body+`$`).MatchString(body) {
+		t.Errorf("%s: = %d %s\nwant %d %s", name, resp.StatusCode, body, want.status, want.body)
+	}
+	if ct := resp.Headers["Content-Type"]; ct != api.ContentType {
+		t.Errorf("%s: Content-Type = %q", name, ct)
+	}
+}
+
+func TestFixturesInProcess(t *testing.T) {
+	for _, f := range fixtures(t) {
+		t.Run(f.name, func(t *testing.T) {
+			b := dynamotest.Minidyn(t)
+			db := b.Client(t)
+			s := store.New(db, b.Table(t, db), nil)
+			seed(t, s)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "test-" + f.name})
+			resp, err := api.Lambda(f.route.Handler(s))(ctx, f.event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkResponse(t, f.name, resp)
+		})
+	}
+}

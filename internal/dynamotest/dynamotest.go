@@ -1,0 +1,227 @@
+// Package dynamotest starts real DynamoDB implementations for tests: minidyn
+// in-process, and moto_server as a child process, so that the store is proven
+// on two independent implementations of the DynamoDB wire protocol.
+package dynamotest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/clientes-api/clientes/internal/store"
+)
+
+// Backend is one DynamoDB a test runs against.
+type Backend struct {
+	Name     string
+	Endpoint string
+	// Counts counts the requests it served, by operation; nil where the
+	// backend cannot be watched.
+	Counts *Counts
+	// Mini is the minidyn server, for failure emulation; nil for moto.
+	Mini *miniserver.Server
+	opts []func(*dynamodb.Options)
+}
+
+// Client returns a client of b, built as the functions build theirs.
+func (b *Backend) Client(t testing.TB, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
+	t.Helper()
+	db, err := store.NewClient(store.Config{Endpoint: b.Endpoint, Region: "us-east-1"}, append(b.opts, optFns...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// Table creates a table of its own for the test, as the store expects it,
+// and returns its name.
+func (b *Backend) Table(t testing.TB, db store.TableAPI) string {
+	t.Helper()
+	name := "clientes-" + randomHex(6)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := store.CreateTable(ctx, db, name); err != nil {
+		t.Fatalf("%s: %v", b.Name, err)
+	}
+	return name
+}
+
+// Minidyn starts minidyn's HTTP server in-process for the test.
+func Minidyn(t testing.TB) *Backend {
+	mini := miniserver.NewServer()
+	counts := &Counts{}
+	srv := httptest.NewServer(counts.wrap(mini))
+	t.Cleanup(srv.Close)
+	return &Backend{
+		Name: "minidyn", Endpoint: srv.URL, Counts: counts, Mini: mini,
+		// minidyn sends no X-Amz-Crc32 header to check responses against.
+		opts: []func(*dynamodb.Options){func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }},
+	}
+}
+
+var moto struct {
+	once     sync.Once
+	cmd      *exec.Cmd
+	endpoint string
+	err      error
+}
+
+// Moto returns the moto_server shared by the tests of this binary, starting
+// it on first use. It fails the test, never skips it, when moto_server cannot
+// run: `make test` installs it.
+func Moto(t testing.TB) *Backend {
+	t.Helper()
+	moto.once.Do(startMoto)
+	if moto.err != nil {
+		t.Fatalf("moto_server: %v (run the tests with `make test`, which installs it, or set MOTO_SERVER)", moto.err)
+	}
+	return &Backend{Name: "moto", Endpoint: moto.endpoint}
+}
+
+// Backends returns both implementations, minidyn first.
+func Backends(t testing.TB) []*Backend {
+	return []*Backend{Minidyn(t), Moto(t)}
+}
+
+func startMoto() {
+	bin := os.Getenv("MOTO_SERVER")
+	if bin == "" {
+		bin = "moto_server"
+		if p, err := findUp(".venv/bin/moto_server"); err == nil {
+			bin = p
+		}
+	}
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		moto.err = err
+		return
+	}
+	port, err := freePort()
+	if err != nil {
+		moto.err = err
+		return
+	}
+	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", port)
+	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		moto.err = err
+		return
+	}
+	moto.cmd = cmd
+	moto.endpoint = "http://127.0.0.1:" + port
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(moto.endpoint + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	moto.err = fmt.Errorf("did not answer on %s within 60s; its output:\n%s", moto.endpoint, out.String())
+}
+
+// Main runs the tests of a package and then stops moto_server if they
+// started it. Use it as TestMain: os.Exit(dynamotest.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if moto.cmd != nil {
+		moto.cmd.Process.Kill()
+		moto.cmd.Wait()
+	}
+	return code
+}
+
+// Counts counts DynamoDB requests by operation (the X-Amz-Target suffix).
+type Counts struct {
+	mu sync.Mutex
+	by map[string]int
+}
+
+func (c *Counts) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target := r.Header.Get("X-Amz-Target")
+		op := target[strings.LastIndexByte(target, '.')+1:]
+		c.mu.Lock()
+		if c.by == nil {
+			c.by = map[string]int{}
+		}
+		c.by[op]++
+		c.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Take returns the counts since the last Take and starts again from zero.
+func (c *Counts) Take() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	by := c.by
+	c.by = nil
+	if by == nil {
+		by = map[string]int{}
+	}
+	return by
+}
+
+// Total adds up counts.
+func Total(counts map[string]int) int {
+	n := 0
+	for _, v := range counts {
+		n += v
+	}
+	return n
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	return port, err
+}
+
+// findUp looks for rel in the working directory and each of its parents, so
+// that tests in any package find the project's virtualenv.
+func findUp(rel string) (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, rel)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", os.ErrNotExist
+		}
+		dir = parent
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
