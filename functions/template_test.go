@@ -1,0 +1,341 @@
+package functions_test
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"go/parser"
+	"go/token"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/clientes-api/clientes/internal/api"
+	"github.com/clientes-api/clientes/internal/dynamotest"
+	"github.com/clientes-api/clientes/internal/gateway"
+	"github.com/clientes-api/clientes/internal/lambdatest"
+	"github.com/clientes-api/clientes/internal/store"
+)
+
+// template is template.yaml read as plain data: a CloudFormation tag such as
+// !Ref or !GetAtt is dropped and its argument kept ("!GetAtt T.Arn" → "T.Arn").
+type template struct {
+	Parameters map[string]map[string]any `yaml:"Parameters"`
+	Globals    struct {
+		Function map[string]any `yaml:"Function"`
+	} `yaml:"Globals"`
+	Resources map[string]struct {
+		Type           string         `yaml:"Type"`
+		Metadata       map[string]any `yaml:"Metadata"`
+		DeletionPolicy string         `yaml:"DeletionPolicy"`
+		Properties     map[string]any `yaml:"Properties"`
+	} `yaml:"Resources"`
+}
+
+func readTemplate(t *testing.T) template {
+	t.Helper()
+	raw, err := os.ReadFile("../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl template
+	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+// get walks nested maps and lists: get(v, "Properties", "Events", "Api").
+func get(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+func strs(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			out = append(out, strings.TrimSpace(toString(x)))
+		}
+	case string:
+		out = []string{v}
+	}
+	return out
+}
+
+func toString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// contractRoutes reads the route table of the contract, from the copy in
+// docs/, which must equal the shared original wherever that is present.
+func contractRoutes(t *testing.T) []string {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/clientes-contract.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shared, err := os.ReadFile("../../shared/clientes-contract.md"); err == nil && !bytes.Equal(shared, doc) {
+		t.Errorf("docs/clientes-contract.md differs from ../shared/clientes-contract.md: copy it again")
+	}
+	var routes []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `((?:GET|POST|PUT|DELETE) /[^`]+)` \\|").FindAllStringSubmatch(string(doc), -1) {
+		routes = append(routes, m[1])
+	}
+	return routes
+}
+
+// TestNoDrift checks that the contract, the template and the routes the code
+// serves (locally and in each function) are one and the same set.
+func TestNoDrift(t *testing.T) {
+	tpl := readTemplate(t)
+	var code []string
+	for _, rt := range api.Routes {
+		code = append(code, rt.Key())
+	}
+	var deployed []string
+	functions := map[string]bool{}
+	for name, r := range tpl.Resources {
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		functions[name] = true
+		for _, ev := range get(r.Properties, "Events").(map[string]any) {
+			if get(ev, "Type") != "HttpApi" || get(ev, "Properties", "ApiId") != "HttpApi" {
+				t.Errorf("%s: event %v is not on the HttpApi", name, ev)
+			}
+			deployed = append(deployed, toString(get(ev, "Properties", "Method"))+" "+toString(get(ev, "Properties", "Path")))
+		}
+	}
+	contract := contractRoutes(t)
+	slices.Sort(code)
+	slices.Sort(deployed)
+	slices.Sort(contract)
+	if !slices.Equal(code, deployed) || !slices.Equal(code, contract) || len(code) != 5 {
+		t.Fatalf("routes differ:\n code     %v\n template %v\n contract %v", code, deployed, contract)
+	}
+
+	fset := token.NewFileSet()
+	for _, rt := range api.Routes {
+		r, ok := tpl.Resources[rt.Function]
+		if !ok {
+			t.Errorf("route %s: no function %s in template.yaml", rt.Key(), rt.Function)
+			continue
+		}
+		delete(functions, rt.Function)
+		if got := toString(get(r.Properties, "CodeUri")); got != "functions/"+rt.Dir {
+			t.Errorf("%s: CodeUri %q, want functions/%s", rt.Function, got, rt.Dir)
+		}
+		ev := get(r.Properties, "Events", "Api", "Properties")
+		if get(ev, "Method") != rt.Method || get(ev, "Path") != rt.Pattern {
+			t.Errorf("%s: event %v, want %s", rt.Function, ev, rt.Key())
+		}
+		if get(r.Metadata, "BuildMethod") != "go1.x" {
+			t.Errorf("%s: BuildMethod %v, want go1.x", rt.Function, get(r.Metadata, "BuildMethod"))
+		}
+		pkgs, err := parser.ParseDir(fset, "../functions/"+rt.Dir, nil, parser.PackageClauseOnly)
+		if _, ok := pkgs["main"]; err != nil || !ok || len(pkgs) != 1 {
+			t.Errorf("%s: functions/%s does not hold a main package: %v %v", rt.Function, rt.Dir, slices.Collect(maps.Keys(pkgs)), err)
+		}
+		src, _ := os.ReadFile("../functions/" + rt.Dir + "/main.go")
+		if !strings.Contains(string(src), "api."+strings.ToUpper(rt.Dir[:1])+rt.Dir[1:]+".Handler(") {
+			t.Errorf("functions/%s/main.go does not serve its own route", rt.Dir)
+		}
+	}
+	if len(functions) > 0 {
+		t.Errorf("template.yaml has functions no route serves: %v", slices.Collect(maps.Keys(functions)))
+	}
+
+	g := tpl.Globals.Function
+	if g["Runtime"] != "provided.al2023" || !slices.Equal(strs(g["Architectures"]), []string{"arm64"}) || g["Handler"] != "bootstrap" {
+		t.Errorf("Globals: runtime %v, architectures %v, handler %v", g["Runtime"], g["Architectures"], g["Handler"])
+	}
+	if timeout, _ := g["Timeout"].(int); timeout < 1 || timeout >= 30 {
+		t.Errorf("Globals Timeout %v is not under the HTTP API's 30 s", g["Timeout"])
+	}
+	if get(g, "Environment", "Variables", "TABLE_NAME") != "ClientesTable" || get(g, "LoggingConfig", "LogFormat") != "JSON" {
+		t.Errorf("Globals: environment %v, logging %v", get(g, "Environment"), get(g, "LoggingConfig"))
+	}
+}
+
+// TestLocalCORSMatchesTemplate keeps `make run`'s CORS answers equal to the
+// HTTP API's configuration.
+func TestLocalCORSMatchesTemplate(t *testing.T) {
+	tpl := readTemplate(t)
+	cors := get(tpl.Resources["HttpApi"].Properties, "CorsConfiguration")
+	want := gateway.DefaultCORS
+	lower := func(s []string) []string {
+		out := slices.Clone(s)
+		for i := range out {
+			out[i] = strings.ToLower(out[i])
+		}
+		return out
+	}
+	if get(cors, "AllowOrigins") != "CorsAllowOrigins" ||
+		toString(tpl.Parameters["CorsAllowOrigins"]["Default"]) != strings.Join(want.AllowOrigins, ",") ||
+		!slices.Equal(strs(get(cors, "AllowMethods")), want.AllowMethods) ||
+		!slices.Equal(lower(strs(get(cors, "AllowHeaders"))), want.AllowHeaders) ||
+		!slices.Equal(lower(strs(get(cors, "ExposeHeaders"))), want.ExposeHeaders) ||
+		get(cors, "MaxAge") != want.MaxAge {
+		t.Fatalf("template CORS %v (origins default %v) differs from the local server's %+v",
+			cors, tpl.Parameters["CorsAllowOrigins"]["Default"], want)
+	}
+}
+
+// TestTableMatchesStore keeps the deployed table's key schema equal to the
+// one the store creates locally and reads everywhere.
+func TestTableMatchesStore(t *testing.T) {
+	tpl := readTemplate(t)
+	table := tpl.Resources["ClientesTable"]
+	p := table.Properties
+	keys := map[string]string{}
+	for _, k := range get(p, "KeySchema").([]any) {
+		keys[toString(get(k, "KeyType"))] = toString(get(k, "AttributeName"))
+	}
+	attrs := map[string]string{}
+	for _, a := range get(p, "AttributeDefinitions").([]any) {
+		attrs[toString(get(a, "AttributeName"))] = toString(get(a, "AttributeType"))
+	}
+	if keys["HASH"] != store.PartitionKey || keys["RANGE"] != store.SortKey ||
+		attrs[store.PartitionKey] != "S" || attrs[store.SortKey] != "N" || len(attrs) != 2 {
+		t.Errorf("table keys %v, attributes %v; the store uses %s (S) and %s (N)", keys, attrs, store.PartitionKey, store.SortKey)
+	}
+	if table.DeletionPolicy != "Retain" || get(p, "BillingMode") != "PAY_PER_REQUEST" ||
+		get(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
+		t.Errorf("table is not retained, on demand and backed up: %+v", table)
+	}
+}
+
+// TestLeastPrivilege checks that each function may call exactly the DynamoDB
+// actions its code calls, on the table alone, with no wildcard anywhere. The
+// actions are observed: each route runs against minidyn, once finding its
+// cliente and once not.
+func TestLeastPrivilege(t *testing.T) {
+	tpl := readTemplate(t)
+	b := dynamotest.Minidyn(t)
+	db := b.Client(t)
+	s := store.New(db, b.Table(t, db), nil)
+	seed(t, s)
+	requests := map[string][]*http.Request{
+		"create": {jsonRequest("POST", "/api/clientes", `{"nombres":"A","apellidos":"B"}`)},
+		"list":   {jsonRequest("GET", "/api/clientes?limit=1", "")},
+		"get":    {jsonRequest("GET", "/api/clientes/1", ""), jsonRequest("GET", "/api/clientes/99", "")},
+		"update": {jsonRequest("PUT", "/api/clientes/1", `{"nombres":"C"}`), jsonRequest("PUT", "/api/clientes/99", `{"nombres":"C"}`)},
+		"delete": {jsonRequest("DELETE", "/api/clientes/1", ""), jsonRequest("DELETE", "/api/clientes/99", "")},
+	}
+	for _, rt := range api.Routes {
+		b.Counts.Take()
+		for _, r := range requests[rt.Dir] {
+			w := httptest.NewRecorder()
+			rt.Handler(s).ServeHTTP(w, r)
+			if w.Code >= 500 {
+				t.Fatalf("%s: %d %s", rt.Key(), w.Code, w.Body)
+			}
+		}
+		var called []string
+		for op := range b.Counts.Take() {
+			called = append(called, "dynamodb:"+op)
+		}
+		slices.Sort(called)
+
+		role := strings.TrimSuffix(toString(get(tpl.Resources[rt.Function].Properties, "Role")), ".Arn")
+		var allowed []string
+		for _, policy := range get(tpl.Resources[role].Properties, "Policies").([]any) {
+			for _, st := range get(policy, "PolicyDocument", "Statement").([]any) {
+				actions := strs(get(st, "Action"))
+				resource := toString(get(st, "Resource"))
+				if get(st, "Effect") != "Allow" || strings.Contains(strings.Join(actions, ","), "*") ||
+					resource == "*" || strings.Contains(resource, ":*:") {
+					t.Errorf("%s: statement %v is not least privilege", role, st)
+				}
+				for _, a := range actions {
+					if strings.HasPrefix(a, "dynamodb:") {
+						allowed = append(allowed, a)
+						if resource != "ClientesTable.Arn" {
+							t.Errorf("%s: %s on %q, want the table's ARN", role, a, resource)
+						}
+					}
+				}
+			}
+		}
+		slices.Sort(allowed)
+		if !slices.Equal(called, allowed) || len(called) == 0 {
+			t.Errorf("%s: the code calls %v, the role %s allows %v", rt.Function, called, role, allowed)
+		}
+	}
+}
+
+func jsonRequest(method, path, body string) *http.Request {
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	return r.WithContext(context.Background())
+}
+
+// TestSAMBuild runs `sam build` as a user would, with the build flags `make
+// build` passes, and checks each function's bootstrap is an arm64 Linux
+// executable.
+func TestSAMBuild(t *testing.T) {
+	sam := os.Getenv("SAM")
+	if sam == "" {
+		sam = "../.venv/bin/sam"
+	}
+	sam, err := exec.LookPath(sam)
+	if err == nil {
+		sam, err = filepath.Abs(sam)
+	}
+	if err != nil {
+		t.Fatalf("sam not found (%v): run the tests with `make test`, which installs it, or set SAM", err)
+	}
+	makefile, _ := os.ReadFile("../Makefile")
+	if env := strings.Join(lambdatest.SAMBuildEnv(), " "); !strings.Contains(string(makefile), strings.ReplaceAll(env, "GOFLAGS=-", `GOFLAGS="-`)+`"`) {
+		t.Errorf("the Makefile's SAM_GO_ENV is not %s", env)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(sam, "build", "--template-file", "template.yaml", "--build-dir", dir, "--cache-dir", filepath.Join(dir, "cache"))
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), lambdatest.SAMBuildEnv()...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sam build: %v\n%s", err, out)
+	}
+	for _, rt := range api.Routes {
+		path := filepath.Join(dir, rt.Function, "bootstrap")
+		f, err := elf.Open(path)
+		if err != nil {
+			t.Errorf("%s: %v", rt.Function, err)
+			continue
+		}
+		info, _ := os.Stat(path)
+		if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC || info.Mode()&0o111 == 0 {
+			t.Errorf("%s: bootstrap is %v %v %v, want an arm64 executable", rt.Function, f.Machine, f.Type, info.Mode())
+		}
+		if f.Section(".symtab") != nil {
+			t.Errorf("%s: bootstrap is not stripped: the build flags did not reach sam build", rt.Function)
+		}
+		f.Close()
+	}
+}

@@ -1,0 +1,177 @@
+// Package lambdatest builds the functions as Lambda deploys them and runs
+// them under the Lambda runtime interface emulator (aws-lambda-rie, the one
+// SAM uses), for the tests and the benchmarks.
+package lambdatest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// BuildFlags are the flags every function is built with, here and by
+// `make build` for SAM: a static, stripped binary without the RPC mode that
+// provided.al2023 never uses.
+var BuildFlags = []string{"-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w"}
+
+// Build compiles the main package pkg (a path such as ./functions/get,
+// relative to dir) into out for goos/goarch, with BuildFlags.
+func Build(dir, pkg, out, goos, goarch string) error {
+	args := append([]string{"build", "-o", out}, BuildFlags...)
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return nil
+}
+
+// BuildEmulator compiles aws-lambda-rie, pinned as a tool in go.mod, into out.
+func BuildEmulator(dir, out string) error {
+	cmd := exec.Command("go", "build", "-o", out, "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build aws-lambda-rie: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// Emulator is one aws-lambda-rie process running one bootstrap.
+type Emulator struct {
+	URL string // the invoke URL
+	cmd *exec.Cmd
+	log *syncBuffer
+}
+
+// Start runs bootstrap under the emulator at rie with env added to this
+// process's environment. Each emulator gets ports of its own: the emulator's
+// defaults (8080, 9001) would collide.
+func Start(rie, bootstrap string, env []string) (*Emulator, error) {
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, err
+	}
+	api, runtime := "127.0.0.1:"+ports[0], "127.0.0.1:"+ports[1]
+	cmd := exec.Command(rie, "--runtime-interface-emulator-address", api, "--runtime-api-address", runtime, bootstrap)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Dir = filepath.Dir(bootstrap)
+	// A process group of its own, so that Stop ends the function with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	log := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	e := &Emulator{URL: "http://" + api + "/2015-03-31/functions/function/invocations", cmd: cmd, log: log}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		c, err := net.Dial("tcp", api)
+		if err == nil {
+			c.Close()
+			return e, nil
+		}
+		if time.Now().After(deadline) {
+			e.Stop()
+			return nil, fmt.Errorf("aws-lambda-rie did not listen on %s: %v\n%s", api, err, log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Invoke posts an event and returns the function's raw response.
+func (e *Emulator) Invoke(ctx context.Context, event []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(event))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return body, fmt.Errorf("invoke: %s: %s", resp.Status, body)
+	}
+	return body, nil
+}
+
+// Log is what the emulator and the function printed so far.
+func (e *Emulator) Log() string { return e.log.String() }
+
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+// InitDurations lists the durations, in milliseconds, of the INIT REPORT
+// lines the emulator logged so far.
+func (e *Emulator) InitDurations() []float64 {
+	var out []float64
+	for _, m := range initReport.FindAllStringSubmatch(e.Log(), -1) {
+		if d, err := strconv.ParseFloat(m[1], 64); err == nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// PID is the emulator's process id; the function runs as its child.
+func (e *Emulator) PID() int { return e.cmd.Process.Pid }
+
+// Stop ends the emulator and the function under it.
+func (e *Emulator) Stop() {
+	syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+	e.cmd.Wait()
+}
+
+func freePorts(n int) ([]string, error) {
+	var ports []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer ln.Close()
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		ports = append(ports, port)
+	}
+	return ports, nil
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// SAMBuildEnv is the environment that makes `sam build` use BuildFlags. Its
+// go1.x builder runs plain `go build` (adding -trimpath for TrimGoPath) and
+// passes its environment through, so GOFLAGS is the one way in.
+func SAMBuildEnv() []string {
+	return []string{"CGO_ENABLED=0", `GOFLAGS=-buildvcs=false -tags=lambda.norpc '-ldflags=-s -w'`}
+}
