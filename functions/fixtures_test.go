@@ -36,7 +36,7 @@ var expected = map[string]struct {
 	status int
 	body   string // a regular expression the whole body must match
 }{
-	"create-ok": {201, `\{"message":"Cliente creado","cliente":\{"id":4,"nombres":"Ana","apellidos":"García","telefono":"\(555\) 123-4567","email":"ana@example\.com","created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
+	"create-ok":                 {201, `\{"message":"Cliente creado","cliente":\{"id":4,"nombres":"Ana","apellidos":"García","telefono":"\(555\) 123-4567","email":"ana@example\.com","created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
 	"create-invalid":            {400, `\{"message":"Datos inválidos","errors":\{"id":"[^"]+","nombres":"[^"]+"\}\}`},
 	"create-bad-json":           {400, `\{"message":"JSON inválido"\}`},
 	"create-wrong-content-type": {415, `\{"message":"Content-Type debe ser application/json"\}`},

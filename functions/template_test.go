@@ -220,8 +220,8 @@ func TestTableMatchesStore(t *testing.T) {
 		attrs[toString(get(a, "AttributeName"))] = toString(get(a, "AttributeType"))
 	}
 	if keys["HASH"] != store.PartitionKey || keys["RANGE"] != store.SortKey ||
-		attrs[store.PartitionKey] != "S" || attrs[store.SortKey] != "N" || len(attrs) != 2 {
-		t.Errorf("table keys %v, attributes %v; the store uses %s (S) and %s (N)", keys, attrs, store.PartitionKey, store.SortKey)
+		attrs[store.PartitionKey] != "S" || attrs[store.SortKey] != "S" || len(attrs) != 2 {
+		t.Errorf("table keys %v, attributes %v; the store uses %s (S) and %s (S)", keys, attrs, store.PartitionKey, store.SortKey)
 	}
 	if table.DeletionPolicy != "Retain" || get(p, "BillingMode") != "PAY_PER_REQUEST" ||
 		get(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/clientes-api/clientes/internal/cliente"
 	"github.com/clientes-api/clientes/internal/dynamotest"
@@ -28,25 +27,28 @@ func pedro() cliente.Changes {
 
 // fixedClock ticks one millisecond per call, so each write has its own time.
 func fixedClock() func() time.Time {
+	var mu sync.Mutex
 	t := time.Date(2024, 3, 5, 15, 30, 0, 0, time.UTC)
 	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
 		t = t.Add(time.Millisecond)
 		return t
 	}
 }
 
 // forEachBackend runs test against minidyn and moto, each on a fresh table.
-func forEachBackend(t *testing.T, test func(t *testing.T, s *store.Store, db *dynamodb.Client)) {
+func forEachBackend(t *testing.T, test func(t *testing.T, s *store.Store, b *dynamotest.Backend)) {
 	for _, b := range dynamotest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			db := b.Client(t)
-			test(t, store.New(db, b.Table(t, db), fixedClock()), db)
+			test(t, store.New(db, b.Table(t, db), fixedClock()), b)
 		})
 	}
 }
 
 func TestCreateAssignsIDsInOrder(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamodb.Client) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamotest.Backend) {
 		ctx := context.Background()
 		for want := int64(1); want <= 3; want++ {
 			c, err := s.Create(ctx, pedro())
@@ -72,7 +74,7 @@ func TestCreateAssignsIDsInOrder(t *testing.T) {
 }
 
 func TestGet(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamodb.Client) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamotest.Backend) {
 		ctx := context.Background()
 		in := pedro()
 		in.Telefono, in.Email = set("+5559876543"), set("pedro@example.com")
@@ -94,7 +96,7 @@ func TestGet(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamodb.Client) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamotest.Backend) {
 		ctx := context.Background()
 		in := pedro()
 		in.Email = set("old@example.com")
@@ -120,7 +122,7 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestUpdateNeverCreates(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamodb.Client) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamotest.Backend) {
 		ctx := context.Background()
 		if _, err := s.Update(ctx, 42, cliente.Changes{Nombres: set("X")}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("update missing: err = %v, want ErrNotFound", err)
@@ -149,7 +151,7 @@ func TestUpdateNeverCreates(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamodb.Client) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamotest.Backend) {
 		ctx := context.Background()
 		created, err := s.Create(ctx, pedro())
 		if err != nil {
@@ -166,9 +168,9 @@ func TestDelete(t *testing.T) {
 }
 
 func TestListPages(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamodb.Client) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamotest.Backend) {
 		ctx := context.Background()
-		for range 7 {
+		for range 12 { // past 9, where string order (1, 10, 2) would show
 			if _, err := s.Create(ctx, pedro()); err != nil {
 				t.Fatal(err)
 			}
@@ -195,9 +197,9 @@ func TestListPages(t *testing.T) {
 			}
 			after = page.Next
 		}
-		want := []int64{1, 2, 3, 5, 6, 7}
-		if len(ids) != len(want) || pages != 3 {
-			t.Fatalf("listed %v in %d pages, want %v in 3", ids, pages, want)
+		want := []int64{1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12}
+		if len(ids) != len(want) || pages != 6 {
+			t.Fatalf("listed %v in %d pages, want %v in 6", ids, pages, want)
 		}
 		for i := range want {
 			if ids[i] != want[i] {
@@ -205,12 +207,12 @@ func TestListPages(t *testing.T) {
 			}
 		}
 		// Exactly a full last page: known to be last without another request.
-		page, err := s.List(ctx, 3, 3)
-		if err != nil || len(page.Clientes) != 3 || page.Next != 0 {
+		page, err := s.List(ctx, 8, 4)
+		if err != nil || len(page.Clientes) != 4 || page.Next != 0 {
 			t.Fatalf("full last page = %+v, %v", page, err)
 		}
 		// After the last id, or after ids never issued: an empty last page.
-		for _, after := range []int64{7, cliente.MaxID} {
+		for _, after := range []int64{12, cliente.MaxID} {
 			page, err := s.List(ctx, after, 50)
 			if err != nil || len(page.Clientes) != 0 || page.Next != 0 {
 				t.Fatalf("list after %d = %+v, %v", after, page, err)
