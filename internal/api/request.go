@@ -117,7 +117,9 @@ func DecodeCursor(s string) (int64, error) {
 		return 0, errPaging
 	}
 	id, err := cliente.ParseID(string(raw))
-	if err != nil {
+	// The decoder skips \r and \n even in strict mode: only the one
+	// spelling EncodeCursor makes is a cursor.
+	if err != nil || EncodeCursor(id) != s {
 		return 0, errPaging
 	}
 	return id, nil

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The fuzz targets below check the paging parameters against an oracle built
+// from net/url, encoding/base64 and strconv. Their seed corpora run in every
+// plain `go test`.
+
+const maxID = 9007199254740991
+
+// oracleID reads s as the contract's id: plain decimal, 1 to 2^53-1.
+func oracleID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && strconv.FormatInt(n, 10) == s && n >= 1 && n <= maxID
+}
+
+// oracleCursor reports the id a cursor names, if it is exactly what
+// EncodeCursor makes for a valid id.
+func oracleCursor(s string) (int64, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, false
+	}
+	id, ok := oracleID(string(raw))
+	return id, ok && EncodeCursor(id) == s
+}
+
+func cursorSeeds() []string {
+	return []string{
+		"", EncodeCursor(1), EncodeCursor(42), EncodeCursor(maxID), EncodeCursor(maxID + 1), EncodeCursor(0),
+		EncodeCursor(-1), EncodeCursor(1<<63 - 1),
+		base64.URLEncoding.EncodeToString([]byte("1")),    // padded: MQ==
+		base64.URLEncoding.EncodeToString([]byte("12")),   // padded: MTI=
+		base64.StdEncoding.EncodeToString([]byte("1")),    // MQ==
+		base64.RawStdEncoding.EncodeToString([]byte("1")), // same alphabet as URL for these bytes
+		base64.RawStdEncoding.EncodeToString([]byte("?>?")), base64.RawURLEncoding.EncodeToString([]byte("?>?")),
+		"MR", "MQ", "MR==", "MQ=", "M", "MQ\n", "MQ\r\n", " MQ", "M Q", "MQ%3D%3D", "+/+/", "-_-_",
+		base64.RawURLEncoding.EncodeToString([]byte("01")), base64.RawURLEncoding.EncodeToString([]byte("+1")),
+		base64.RawURLEncoding.EncodeToString([]byte("1 ")), base64.RawURLEncoding.EncodeToString([]byte("1\x00")),
+		base64.RawURLEncoding.EncodeToString([]byte("1e3")), base64.RawURLEncoding.EncodeToString([]byte("\xff")),
+		strings.Repeat("A", 24), strings.Repeat("A", 25), strings.Repeat("MTIz", 1000), "\xff", "%zz",
+	}
+}
+
+func FuzzDecodeCursor(f *testing.F) {
+	for _, s := range cursorSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := DecodeCursor(s)
+		want, ok := oracleCursor(s)
+		switch {
+		case err == nil && (id < 1 || id > maxID || EncodeCursor(id) != s):
+			t.Fatalf("DecodeCursor(%q) = %d, but EncodeCursor(%d) = %q", s, id, id, EncodeCursor(id))
+		case err == nil && !ok:
+			t.Fatalf("DecodeCursor(%q) = %d, want an error", s, id)
+		case err != nil && ok:
+			t.Fatalf("DecodeCursor(%q) = %v, want %d", s, err, want)
+		case err != nil && (err != errPaging || id != 0):
+			t.Fatalf("DecodeCursor(%q) = %d, %v; want 0, errPaging", s, id, err)
+		}
+	})
+}
+
+func FuzzReadPaging(f *testing.F) {
+	for _, s := range []string{
+		"", "limit=5", "limit=05", "limit=%2B5", "limit=+5", "limit=-5", "limit=0", "limit=1", "limit=100",
+		"limit=101", "limit=1000", "limit=5.0", "limit=5e0", "limit=0x5", "limit= 5", "limit=5%20", "limit=",
+		"limit", "limit=1&limit=1", "limit=1&limit=2", "cursor=", "cursor", "cursor=MQ&cursor=MQ",
+		"cursor=" + EncodeCursor(1), "cursor=" + EncodeCursor(maxID), "cursor=" + EncodeCursor(maxID+1),
+		"cursor=MQ==", "cursor=MQ%3D%3D", "cursor=MQ%0A", "cursor=MQ%0D%0A", "cursor=" + EncodeCursor(1) + "&limit=10", "limit=10&cursor=" + EncodeCursor(7),
+		"%zz", "limit=%zz", "cursor=%zz", "%zz=1", "foo=%zz&limit=5", "foo=%&limit=5", "limit=5&foo=%",
+		"lim%69t=5", "limit%3D5", "LIMIT=5", "limit=5;cursor=MQ", "limit=5&&", "&", "=", "==", "&&limit=5&&",
+		"foo=bar", "foo&bar", "limit=5#frag", "limit=%00", "limit=\xff", "cursor=\xff",
+		"limit=" + strings.Repeat("9", 10000), "cursor=" + strings.Repeat("A", 10000), strings.Repeat("&", 10000),
+		strings.Repeat("x=1&", 2000) + "limit=5",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		after, limit, err := readPaging(q)
+		if err != nil {
+			if err != errPaging || after != 0 || limit != 0 {
+				t.Fatalf("readPaging(%.80q) = %d, %d, %v; want 0, 0, errPaging", q, after, limit, err)
+			}
+		} else {
+			if limit < 1 || limit > 100 {
+				t.Fatalf("readPaging(%.80q): limit %d", q, limit)
+			}
+			if after != 0 && (after < 1 || after > maxID) {
+				t.Fatalf("readPaging(%.80q): after %d", q, after)
+			}
+		}
+
+		// Where net/url reads the whole query, it tells what readPaging must do.
+		vals, perr := url.ParseQuery(q)
+		if perr != nil {
+			return
+		}
+		wantLimit, wantAfter, ok := defaultLimit, int64(0), true
+		if l, given := vals["limit"]; given {
+			n, valid := oracleID(l[0])
+			ok = ok && len(l) == 1 && valid && n <= 100 && l[0] == strconv.Itoa(int(n))
+			wantLimit = int(n)
+		}
+		if c, given := vals["cursor"]; given {
+			id, valid := oracleCursor(c[0])
+			ok = ok && len(c) == 1 && valid
+			wantAfter = id
+		}
+		switch {
+		case ok && err != nil:
+			t.Fatalf("readPaging(%.80q) = %v; want after %d, limit %d", q, err, wantAfter, wantLimit)
+		case !ok && err == nil:
+			t.Fatalf("readPaging(%.80q) = %d, %d; want an error", q, after, limit)
+		case ok && (after != wantAfter || limit != wantLimit):
+			t.Fatalf("readPaging(%.80q) = %d, %d; want %d, %d", q, after, limit, wantAfter, wantLimit)
+		}
+	})
+}
