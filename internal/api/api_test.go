@@ -87,6 +87,7 @@ func (s *server) do(t *testing.T, req request) response {
 		}
 	}
 	h.ServeHTTP(w, r)
+	checkSpec(t, r, req.body, w)
 	resp := response{status: w.Code, header: w.Header(), body: w.Body.String(), trips: s.counts.Take()}
 	if ct := resp.header.Get("Content-Type"); ct != api.ContentType {
 		t.Errorf("%s %s: Content-Type = %q, want %q", req.method, req.path, ct, api.ContentType)
@@ -368,7 +369,9 @@ func (f fakeStore) Create(context.Context, cliente.Changes) (cliente.Cliente, er
 func (f fakeStore) Get(context.Context, int64) (cliente.Cliente, error) {
 	return cliente.Cliente{}, f.fail()
 }
-func (f fakeStore) List(context.Context, int64, int) (store.Page, error) { return store.Page{}, f.fail() }
+func (f fakeStore) List(context.Context, int64, int) (store.Page, error) {
+	return store.Page{}, f.fail()
+}
 func (f fakeStore) Update(context.Context, int64, cliente.Changes) (cliente.Cliente, error) {
 	return cliente.Cliente{}, f.fail()
 }
@@ -401,6 +404,7 @@ func TestFailures(t *testing.T) {
 				r := httptest.NewRequest(req.method, req.path, strings.NewReader(req.body))
 				w := httptest.NewRecorder()
 				rt.Handler(fakeStore{tc.err}).ServeHTTP(w, r)
+				checkSpec(t, r, req.body, w)
 				body, _ := io.ReadAll(w.Body)
 				want := fmt.Sprintf(`{"message":%q}`, tc.message)
 				if w.Code != tc.status || string(body) != want {

@@ -14,7 +14,7 @@ import (
 const RetryAfter = "1"
 
 type errorBody struct {
-	Message string               `json:"message"`
+	Message string              `json:"message"`
 	Errors  cliente.FieldErrors `json:"errors,omitempty"`
 }
 

@@ -1,0 +1,361 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/clientes-api/clientes/internal/api"
+	"github.com/clientes-api/clientes/internal/cliente"
+)
+
+// specPath is openapi.yaml at the repository root.
+const specPath = "../../openapi.yaml"
+
+var spec struct {
+	once   sync.Once
+	doc    *openapi3.T
+	router routers.Router
+	err    error
+
+	mu   sync.Mutex
+	seen map[string]bool // "operationId status" of every response checked
+}
+
+// reporter is the part of *testing.T that checkSpec uses, so that
+// TestSpecCatchesDrift can watch it fail.
+type reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatal(args ...any)
+}
+
+// loadSpec loads and validates openapi.yaml once. Validate switches to
+// OpenAPI 3.1 rules (JSON Schema 2020-12) by itself for an "openapi: 3.1.x"
+// document, and so do the request and response validators.
+func loadSpec(t reporter) (*openapi3.T, routers.Router) {
+	t.Helper()
+	spec.once.Do(func() {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromFile(specPath)
+		if err != nil {
+			spec.err = fmt.Errorf("loading %s: %w", specPath, err)
+			return
+		}
+		if !doc.IsOpenAPI31OrLater() {
+			spec.err = fmt.Errorf("%s is OpenAPI %s, want 3.1", specPath, doc.OpenAPI)
+			return
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			spec.err = fmt.Errorf("%s is not a valid OpenAPI document: %w", specPath, err)
+			return
+		}
+		router, err := legacy.NewRouter(doc)
+		if err != nil {
+			spec.err = err
+			return
+		}
+		spec.doc, spec.router = doc, router
+	})
+	if spec.err != nil {
+		t.Fatal(spec.err)
+	}
+	return spec.doc, spec.router
+}
+
+// specServer is the host of openapi.yaml's one server, which the router
+// requires requests to be addressed to.
+const specServer = "localhost:3000"
+
+// checkSpec checks one exchange against openapi.yaml: the response must be
+// one the spec documents for its operation (status, headers and body), and a
+// request the spec rejects must not have succeeded. r is the request as sent
+// (its body already read: body is what it held) and w what the handler
+// answered. Every handler test in api_test.go passes through here.
+func checkSpec(t *testing.T, r *http.Request, body string, w *httptest.ResponseRecorder) {
+	t.Helper()
+	if op := checkExchange(t, r, body, w); op != "" {
+		spec.mu.Lock()
+		defer spec.mu.Unlock()
+		if spec.seen == nil {
+			spec.seen = map[string]bool{}
+		}
+		spec.seen[op+" "+strconv.Itoa(w.Code)] = true
+	}
+}
+
+// checkExchange is checkSpec without the bookkeeping. It returns the
+// operationId the request routes to, if any.
+func checkExchange(t reporter, r *http.Request, body string, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	_, router := loadSpec(t)
+	ctx := context.Background()
+	what := fmt.Sprintf("%s %s = %d %s", r.Method, r.URL.RequestURI(), w.Code, w.Body.String())
+
+	// The spec's media type key spells this exactly; this names the culprit.
+	if ct := w.Header().Get("Content-Type"); ct != api.ContentType {
+		t.Errorf("spec: %s: Content-Type %q, want %q", what, ct, api.ContentType)
+	}
+
+	req := r.Clone(ctx)
+	req.URL.Scheme, req.URL.Host, req.Host = "http", specServer, specServer
+	req.Body, req.ContentLength = http.NoBody, 0
+	if body != "" {
+		req.Body, req.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+		// A body without Content-Type is read as JSON, as the spec says.
+		if _, given := req.Header["Content-Type"]; !given {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	}
+
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		// No operation: only API Gateway's answer for a route it lacks.
+		if w.Code != http.StatusNotFound || w.Body.String() != `{"message":"Not Found"}` {
+			t.Errorf("spec: %s: no operation in the spec (%v), so only 404 Not Found is documented", what, err)
+		}
+		return ""
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: params,
+		Route:      route,
+		Options:    &openapi3filter.Options{SkipSettingDefaults: true},
+	}
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil && w.Code < 300 {
+		t.Errorf("spec: %s: the server accepted a request the spec rejects: %v", what, err)
+	}
+
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 w.Code,
+		Header:                 w.Header(),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	out.SetBodyBytes(w.Body.Bytes())
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		t.Errorf("spec: %s: not a response %s documents for %s: %v", what, specPath, route.Operation.OperationID, err)
+	}
+	return route.Operation.OperationID
+}
+
+// specOperations maps "METHOD /path" to the operationId of each operation
+// openapi.yaml documents.
+func specOperations(t *testing.T) map[string]string {
+	doc, _ := loadSpec(t)
+	ops := map[string]string{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops[method+" "+path] = op.OperationID
+		}
+	}
+	return ops
+}
+
+// TestSpecMatchesRoutes: the spec documents exactly the routes of api.Routes,
+// under the operationIds other tools (schemathesis) rely on.
+func TestSpecMatchesRoutes(t *testing.T) {
+	want := map[string]string{
+		api.Create.Key(): "createCliente",
+		api.List.Key():   "listClientes",
+		api.Get.Key():    "getCliente",
+		api.Update.Key(): "updateCliente",
+		api.Delete.Key(): "deleteCliente",
+	}
+	if len(want) != len(api.Routes) {
+		t.Fatalf("api.Routes has %d routes, this test knows %d", len(api.Routes), len(want))
+	}
+	ops := specOperations(t)
+	for _, rt := range api.Routes {
+		id, ok := ops[rt.Key()]
+		switch {
+		case !ok:
+			t.Errorf("%s is a route the spec does not document", rt.Key())
+		case id != want[rt.Key()]:
+			t.Errorf("%s: operationId %q, want %q", rt.Key(), id, want[rt.Key()])
+		}
+	}
+	for key := range ops {
+		if !slices.ContainsFunc(api.Routes, func(rt api.Route) bool { return rt.Key() == key }) {
+			t.Errorf("the spec documents %s, which no route serves", key)
+		}
+	}
+
+	doc, _ := loadSpec(t)
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != "http://"+specServer {
+		t.Errorf("servers = %v, want one, http://%s", doc.Servers, specServer)
+	}
+	created := doc.Paths.Value("/api/clientes").Post.Responses.Status(http.StatusCreated).Value
+	for _, op := range []string{"getCliente", "updateCliente", "deleteCliente"} {
+		found := false
+		for _, link := range created.Links {
+			if l := link.Value; l.OperationID == op && l.Parameters["id"] == "$response.body#/cliente/id" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("createCliente's 201 has no link to %s with id $response.body#/cliente/id", op)
+		}
+	}
+}
+
+// TestSpecStatusesAreReached runs after the handler tests of api_test.go
+// (go test runs a package's tests file by file, in order) and checks that
+// every status the spec documents for an operation was answered by one of
+// them, so the spec promises no status the code cannot give.
+func TestSpecStatusesAreReached(t *testing.T) {
+	for _, name := range []string{"test.run", "test.skip"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
+			t.Skipf("needs the whole package's tests; -%s is set", strings.TrimPrefix(name, "test."))
+		}
+	}
+	if f := flag.Lookup("test.shuffle"); f != nil && f.Value.String() != "off" {
+		t.Skip("needs the handler tests to run first; -shuffle is set")
+	}
+	doc, _ := loadSpec(t)
+	spec.mu.Lock()
+	defer spec.mu.Unlock()
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for status := range op.Responses.Map() {
+				if !spec.seen[op.OperationID+" "+status] {
+					t.Errorf("%s %s (%s) documents %s, which no handler test produced", method, path, op.OperationID, status)
+				}
+			}
+		}
+	}
+}
+
+// TestSpecCatchesDrift makes sure checkSpec fails on what the spec does not
+// document: a message off its enum, a status the operation lacks, a missing
+// required header, an extra field.
+func TestSpecCatchesDrift(t *testing.T) {
+	loadSpec(t)
+	const notDocumented = "not a response"
+	for _, tc := range []struct {
+		name, method, path, reqBody string
+		status                      int
+		header                      map[string]string
+		body                        string
+		want                        string // in one of the failures
+	}{
+		{"message off the enum", "GET", "/api/clientes/1", "", 404, nil, `{"message":"No encontrado"}`, notDocumented},
+		{"status not documented", "GET", "/api/clientes", "", 404, nil, `{"message":"Cliente no encontrado"}`, notDocumented},
+		{"errors on a plain message", "PUT", "/api/clientes/1", `{}`, 400, nil, `{"message":"JSON inválido","errors":{"x":"y"}}`, notDocumented},
+		{"Datos inválidos without errors", "POST", "/api/clientes", `{}`, 400, nil, `{"message":"Datos inválidos"}`, notDocumented},
+		{"503 without Retry-After", "GET", "/api/clientes", "", 503, nil, `{"message":"Servicio no disponible, intente de nuevo"}`, notDocumented},
+		{"201 without Location", "POST", "/api/clientes", `{"nombres":"A","apellidos":"B"}`, 201, nil,
+			`{"message":"Cliente creado","cliente":{"id":1,"nombres":"A","apellidos":"B","telefono":null,"email":null,"created_at":"2024-03-05T15:30:00.000Z","updated_at":"2024-03-05T15:30:00.000Z"}}`, notDocumented},
+		{"extra field", "GET", "/api/clientes/1", "", 200, nil,
+			`{"cliente":{"id":1,"nombres":"A","apellidos":"B","telefono":null,"email":null,"created_at":"2024-03-05T15:30:00.000Z","updated_at":"2024-03-05T15:30:00.000Z","x":1}}`, notDocumented},
+		{"timestamp without milliseconds", "GET", "/api/clientes/1", "", 200, nil,
+			`{"cliente":{"id":1,"nombres":"A","apellidos":"B","telefono":null,"email":null,"created_at":"2024-03-05T15:30:00Z","updated_at":"2024-03-05T15:30:00.000Z"}}`, notDocumented},
+		{"Content-Type without charset", "GET", "/api/clientes/1", "", 404, map[string]string{"Content-Type": "application/json"}, `{"message":"Cliente no encontrado"}`, notDocumented},
+		{"a rejected request that succeeded", "PUT", "/api/clientes/1", `{"nombre":"typo"}`, 200, nil,
+			`{"message":"Cliente actualizado","cliente":{"id":1,"nombres":"A","apellidos":"B","telefono":null,"email":null,"created_at":"2024-03-05T15:30:00.000Z","updated_at":"2024-03-05T15:30:00.000Z"}}`, "accepted a request the spec rejects"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.reqBody))
+			w := httptest.NewRecorder()
+			w.Header().Set("Content-Type", api.ContentType)
+			for k, v := range tc.header {
+				w.Header().Set(k, v)
+			}
+			w.WriteHeader(tc.status)
+			w.WriteString(tc.body)
+			rec := &failures{}
+			checkExchange(rec, r, tc.reqBody, w)
+			if !slices.ContainsFunc(rec.errors, func(e string) bool { return strings.Contains(e, tc.want) }) {
+				t.Errorf("checkSpec did not fail with %q on %d %s: %q", tc.want, tc.status, tc.body, rec.errors)
+			}
+		})
+	}
+}
+
+// failures is a reporter that only keeps what it is told.
+type failures struct{ errors []string }
+
+func (*failures) Helper() {}
+func (f *failures) Errorf(format string, args ...any) {
+	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+}
+func (f *failures) Fatal(args ...any) { panic(fmt.Sprint(args...)) } // loadSpec ran first: not reached
+
+// TestSpecFieldRules compares the request field schemas of openapi.yaml with
+// the rules the code applies: for nombres, apellidos and telefono the spec's
+// pattern is exact, so both must agree on every sample; for email the spec
+// is looser (a bare address is more than a pattern can say), so it must at
+// least accept whatever the code accepts.
+func TestSpecFieldRules(t *testing.T) {
+	doc, _ := loadSpec(t)
+	schema := func(name string) *openapi3.Schema {
+		ref := doc.Components.Schemas[name]
+		if ref == nil || ref.Value == nil {
+			t.Fatalf("components.schemas.%s is missing", name)
+		}
+		return ref.Value
+	}
+	spaces := []string{" ", "\t", "\n", "\v", "\f", "\r", "\u0085", "\u00a0", "\u1680", "\u2000", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"}
+	names := []string{"Ana", "Martínez", "a", "José María", "O'Brien-Smith", "日本", "😀", "a\u00a0b", "a\u200bb", "\ufeff",
+		"", "a\u0007b", "a\tb", "\u0000", "a\u007fb", "a\u0085b", "a\u009fb",
+		strings.Repeat("ñ", 100), strings.Repeat("ñ", 101), strings.Repeat("😀", 100), strings.Repeat("😀", 101),
+		" " + strings.Repeat("a", 100) + " ", "a" + strings.Repeat(" ", 98) + "b", "a" + strings.Repeat(" ", 99) + "b"}
+	telefonos := []string{"+5559876543", "(555) 123-4567", "+1 (555) 123-4567", "1234567", "123456789012345", "+()- 1234567 -()",
+		"", "+", "123456", "1234567890123456", "++1234567", "1234567+", "555-12ab", "１２３４５６７", "12 34\u00a056 7", "(555)\t1234567"}
+	var emails = []string{"pedro@example.com", "a@b.co", "a.b+c@example.com", "x@sub.example.org",
+		"", "pedro@", "@example.com", "pedro@example", "Pedro <pedro@example.com>", "a@b.", "a@.b", "a b@example.com", "a@b@example.com"}
+	for _, s := range slices.Clone(names) {
+		for _, sp := range spaces {
+			names = append(names, sp+s+sp, sp, s+sp+sp)
+		}
+	}
+	for _, s := range slices.Clone(telefonos) {
+		for _, sp := range spaces {
+			telefonos = append(telefonos, sp+s, s+sp)
+		}
+	}
+	for _, s := range slices.Clone(emails) {
+		for _, sp := range spaces {
+			emails = append(emails, sp+s+sp)
+		}
+	}
+	check := func(field, schemaName string, samples []string, exact bool) {
+		for _, s := range samples {
+			_, err := cliente.DecodeUpdate(fmt.Appendf(nil, `{%q:%s}`, field, mustJSON(t, s)))
+			codeOK := err == nil
+			specOK := schema(schemaName).VisitJSON(s, openapi3.EnableJSONSchema2020()) == nil
+			if codeOK && !specOK {
+				t.Errorf("%s %q: the code accepts it, the spec's %s rejects it", field, s, schemaName)
+			}
+			if exact && !codeOK && specOK {
+				t.Errorf("%s %q: the code rejects it (%v), the spec's %s accepts it", field, s, err, schemaName)
+			}
+		}
+	}
+	check(cliente.Nombres, "NameInput", names, true)
+	check(cliente.Telefono, "TelefonoInput", telefonos, true)
+	check(cliente.Email, "EmailInput", emails, false)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
