@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,12 +31,11 @@ import (
 type Backend struct {
 	Name     string
 	Endpoint string
-	// Counts counts the requests it served, by operation; nil where the
-	// backend cannot be watched.
+	// Counts counts the requests it served, by operation.
 	Counts *Counts
-	// Mini is the minidyn server, for failure emulation; nil for moto.
-	Mini *miniserver.Server
-	opts []func(*dynamodb.Options)
+	// Faults injects failures in front of it.
+	Faults *Faults
+	opts   []func(*dynamodb.Options)
 }
 
 // Client returns a client of b, built as the functions build theirs.
@@ -62,12 +63,11 @@ func (b *Backend) Table(t testing.TB, db store.TableAPI) string {
 
 // Minidyn starts minidyn's HTTP server in-process for the test.
 func Minidyn(t testing.TB) *Backend {
-	mini := miniserver.NewServer()
-	counts := &Counts{}
-	srv := httptest.NewServer(counts.wrap(mini))
+	counts, faults := &Counts{}, &Faults{}
+	srv := httptest.NewServer(counts.wrap(faults.wrap(miniserver.NewServer())))
 	t.Cleanup(srv.Close)
 	return &Backend{
-		Name: "minidyn", Endpoint: srv.URL, Counts: counts, Mini: mini,
+		Name: "minidyn", Endpoint: srv.URL, Counts: counts, Faults: faults,
 		// minidyn sends no X-Amz-Crc32 header to check responses against.
 		opts: []func(*dynamodb.Options){func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }},
 	}
@@ -80,8 +80,9 @@ var moto struct {
 	err      error
 }
 
-// Moto returns the moto_server shared by the tests of this binary, starting
-// it on first use. It fails the test, never skips it, when moto_server cannot
+// Moto returns moto_server, shared by the tests of this binary and started
+// on first use, behind a proxy of the test's own that counts requests and
+// injects faults. It fails the test, never skips it, when moto_server cannot
 // run: `make test` installs it.
 func Moto(t testing.TB) *Backend {
 	t.Helper()
@@ -89,7 +90,14 @@ func Moto(t testing.TB) *Backend {
 	if moto.err != nil {
 		t.Fatalf("moto_server: %v (run the tests with `make test`, which installs it, or set MOTO_SERVER)", moto.err)
 	}
-	return &Backend{Name: "moto", Endpoint: moto.endpoint}
+	target, err := url.Parse(moto.endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, faults := &Counts{}, &Faults{}
+	srv := httptest.NewServer(counts.wrap(faults.wrap(httputil.NewSingleHostReverseProxy(target))))
+	t.Cleanup(srv.Close)
+	return &Backend{Name: "moto", Endpoint: srv.URL, Counts: counts, Faults: faults}
 }
 
 // Backends returns both implementations, minidyn first.
