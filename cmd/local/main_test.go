@@ -11,11 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientes-api/clientes/internal/api"
 	"github.com/clientes-api/clientes/internal/dynamotest"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
+func TestMain(m *testing.M) {
+	api.Log = slog.New(slog.DiscardHandler)
+	os.Exit(dynamotest.Main(m))
+}
 
 // TestServe runs the local server as `make run` does, on the embedded
 // DynamoDB and on one named by DYNAMODB_ENDPOINT, and shuts it down.

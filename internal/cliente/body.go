@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/mail"
 	"regexp"
 	"strings"
 	"unicode"
@@ -184,23 +183,20 @@ func checkEmail(v string) string {
 		return "no puede estar vacío"
 	case utf8.RuneCountInString(v) > 254:
 		return "debe tener como máximo 254 caracteres"
-	case hasControl(v) || !isBareAddress(v):
+	case !emailPattern.MatchString(v):
 		return "debe ser una dirección de correo válida, como nombre@dominio.com"
 	}
 	return ""
 }
 
-// isBareAddress accepts what net/mail parses as an address with no display
-// name, no angle brackets and no comments, whose domain has a dot.
-func isBareAddress(v string) bool {
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Name != "" || a.Address != v {
-		return false
-	}
-	at := strings.LastIndexByte(v, '@')
-	domain := v[at+1:]
-	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
-}
+// EmailPattern is what a trimmed email must match: a dot-atom local part
+// and a host name of letters, digits and hyphens whose last label starts
+// with a letter. It is stricter than RFC 5322 (no quoted local parts, no
+// address literals, ASCII only) so that openapi.yaml can say it exactly.
+const EmailPattern = `^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*` +
+	`@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`
+
+var emailPattern = regexp.MustCompile(EmailPattern)
 
 func hasControl(s string) bool {
 	return strings.IndexFunc(s, unicode.IsControl) >= 0
