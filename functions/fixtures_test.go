@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/clientes-api/clientes/internal/api"
+	"github.com/clientes-api/clientes/internal/apitest"
 	"github.com/clientes-api/clientes/internal/cliente"
 	"github.com/clientes-api/clientes/internal/dynamotest"
 	"github.com/clientes-api/clientes/internal/store"
@@ -150,6 +151,9 @@ func checkResponse(t *testing.T, name string, resp events.APIGatewayV2HTTPRespon
 	}
 	if ct := resp.Headers["Content-Type"]; ct != api.ContentType {
 		t.Errorf("%s: Content-Type = %q", name, ct)
+	}
+	if leak := apitest.Leak(resp.StatusCode, body); leak != "" {
+		t.Errorf("%s: error body leaks %q", name, leak)
 	}
 }
 

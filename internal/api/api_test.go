@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/clientes-api/clientes/internal/api"
+	"github.com/clientes-api/clientes/internal/apitest"
 	"github.com/clientes-api/clientes/internal/cliente"
 	"github.com/clientes-api/clientes/internal/dynamotest"
 	"github.com/clientes-api/clientes/internal/store"
@@ -31,13 +32,14 @@ func TestMain(m *testing.M) {
 type server struct {
 	store  *store.Store
 	counts *dynamotest.Counts
+	faults *dynamotest.Faults
 	routes map[string]http.Handler
 }
 
 func newServer(t *testing.T) *server {
 	b := dynamotest.Minidyn(t)
 	db := b.Client(t)
-	s := &server{store: store.New(db, b.Table(t, db), nil), counts: b.Counts, routes: map[string]http.Handler{}}
+	s := &server{store: store.New(db, b.Table(t, db), nil), counts: b.Counts, faults: b.Faults, routes: map[string]http.Handler{}}
 	for _, rt := range api.Routes {
 		s.routes[rt.Key()] = rt.Handler(s.store)
 	}
@@ -91,6 +93,9 @@ func (s *server) do(t *testing.T, req request) response {
 	resp := response{status: w.Code, header: w.Header(), body: w.Body.String(), trips: s.counts.Take()}
 	if ct := resp.header.Get("Content-Type"); ct != api.ContentType {
 		t.Errorf("%s %s: Content-Type = %q, want %q", req.method, req.path, ct, api.ContentType)
+	}
+	if leak := apitest.Leak(resp.status, resp.body); leak != "" {
+		t.Errorf("%s %s: error body leaks %q: %s", req.method, req.path, leak, resp.body)
 	}
 	return resp
 }
@@ -409,6 +414,9 @@ func TestFailures(t *testing.T) {
 				want := fmt.Sprintf(`{"message":%q}`, tc.message)
 				if w.Code != tc.status || string(body) != want {
 					t.Fatalf("= %d %s, want %d %s", w.Code, body, tc.status, want)
+				}
+				if leak := apitest.Leak(w.Code, string(body)); leak != "" {
+					t.Errorf("error body leaks %q", leak)
 				}
 				if tc.status == 503 && w.Header().Get("Retry-After") != api.RetryAfter {
 					t.Errorf("503 without Retry-After")

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	miniserver "github.com/truora/minidyn/server"
 
@@ -38,10 +39,13 @@ type Backend struct {
 	opts   []func(*dynamodb.Options)
 }
 
-// Client returns a client of b, built as the functions build theirs.
+// Client returns a client of b, built as the functions build theirs but
+// for the pause between retries, cut to milliseconds: the tests count
+// attempts, and waiting adds nothing to that.
 func (b *Backend) Client(t testing.TB, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	t.Helper()
-	db, err := store.NewClient(store.Config{Endpoint: b.Endpoint, Region: "us-east-1"}, append(b.opts, optFns...)...)
+	fast := func(o *dynamodb.Options) { o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, 5*time.Millisecond) }
+	db, err := store.NewClient(store.Config{Endpoint: b.Endpoint, Region: "us-east-1"}, append(append(b.opts, fast), optFns...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

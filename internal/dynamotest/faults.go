@@ -1,7 +1,9 @@
 package dynamotest
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -51,6 +53,9 @@ func (f *Faults) LoseResponse(op string, times int) {
 // Delay holds the next times requests for op for d before serving them.
 func (f *Faults) Delay(op string, d time.Duration, times int) {
 	f.add(op, times, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		// The server notices a client hanging up only once the body is read.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		select {
 		case <-time.After(d):
 			next.ServeHTTP(w, r)

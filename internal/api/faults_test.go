@@ -1,0 +1,130 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/clientes-api/clientes/internal/api"
+	"github.com/clientes-api/clientes/internal/apitest"
+	"github.com/clientes-api/clientes/internal/store"
+)
+
+// routeRequests has one request per route that reaches storage.
+var routeRequests = map[string]request{
+	"POST /api/clientes":        {method: "POST", path: "/api/clientes", body: `{"nombres":"A","apellidos":"B"}`},
+	"GET /api/clientes":         {method: "GET", path: "/api/clientes"},
+	"GET /api/clientes/{id}":    {method: "GET", path: "/api/clientes/1"},
+	"PUT /api/clientes/{id}":    {method: "PUT", path: "/api/clientes/1", body: `{"nombres":"A"}`},
+	"DELETE /api/clientes/{id}": {method: "DELETE", path: "/api/clientes/1"},
+}
+
+// TestStorageFaults makes DynamoDB itself fail under every route, through
+// the real store and SDK: throttling is retried, then answered 503 with
+// Retry-After; anything else is the route's 500. Nothing leaks either way.
+func TestStorageFaults(t *testing.T) {
+	s := newServer(t)
+	s.create(t, `{"nombres":"Pedro","apellidos":"Martínez"}`)
+	for _, rt := range api.Routes {
+		req := routeRequests[rt.Key()]
+		for _, tc := range []struct {
+			code    string
+			status  int
+			message string
+		}{
+			{"ThrottlingException", 503, "Servicio no disponible, intente de nuevo"},
+			{"ProvisionedThroughputExceededException", 503, "Servicio no disponible, intente de nuevo"},
+			{"InternalServerError", 500, rt.Failure},
+			{"ValidationException", 500, rt.Failure},
+		} {
+			t.Run(rt.Key()+" "+tc.code, func(t *testing.T) {
+				s.faults.Error("", tc.code, -1)
+				defer s.faults.Clear()
+				resp := s.do(t, req)
+				if resp.status != tc.status || resp.json(t)["message"] != tc.message {
+					t.Fatalf("= %d %s, want %d %q", resp.status, resp.body, tc.status, tc.message)
+				}
+				if tc.status == 503 && resp.header.Get("Retry-After") != api.RetryAfter {
+					t.Errorf("503 without Retry-After")
+				}
+				if n := resp.trips[firstOp(rt)]; tc.status == 503 && n != store.MaxAttempts {
+					t.Errorf("%s tried %d times, want %d", firstOp(rt), n, store.MaxAttempts)
+				}
+			})
+		}
+	}
+}
+
+func firstOp(rt api.Route) string {
+	return map[string]string{"create": "UpdateItem", "list": "Query", "get": "GetItem", "update": "UpdateItem", "delete": "DeleteItem"}[rt.Dir]
+}
+
+// TestDeadlineIsKept: with DynamoDB hanging, a function still answers, in
+// JSON, before its Lambda deadline.
+func TestDeadlineIsKept(t *testing.T) {
+	s := newServer(t)
+	s.faults.Delay("", time.Minute, -1)
+	for _, rt := range api.Routes {
+		req := routeRequests[rt.Key()]
+		deadline := time.Now().Add(time.Second)
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		resp, err := api.Lambda(rt.Handler(s.store))(ctx, gatewayEvent(req))
+		answered := time.Now()
+		cancel()
+		if err != nil || resp.StatusCode != 500 || resp.Body != `{"message":"`+rt.Failure+`"}` {
+			t.Errorf("%s: = %d %s, %v", rt.Key(), resp.StatusCode, resp.Body, err)
+		}
+		if !answered.Before(deadline) {
+			t.Errorf("%s: answered %v after the deadline", rt.Key(), answered.Sub(deadline))
+		}
+	}
+}
+
+// TestPanicIsLoggedAndSurvived: a panic in a handler answers the route's
+// JSON 500, is logged with the request id, and the function goes on serving.
+func TestPanicIsLoggedAndSurvived(t *testing.T) {
+	var logs bytes.Buffer
+	defer func(l *slog.Logger) { api.Log = l }(api.Log)
+	api.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	handler := api.Lambda(api.Get.Handler(fakeStore{}))
+	for i := range 2 {
+		ev := gatewayEvent(routeRequests["GET /api/clientes/{id}"])
+		ev.RequestContext.RequestID = "req-panic-" + string(rune('a'+i))
+		ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "lambda-" + ev.RequestContext.RequestID})
+		resp, err := handler(ctx, ev)
+		if err != nil || resp.StatusCode != 500 || resp.Body != `{"message":"Error al obtener cliente"}` {
+			t.Fatalf("= %d %s, %v", resp.StatusCode, resp.Body, err)
+		}
+		if leak := apitest.Leak(resp.StatusCode, resp.Body); leak != "" {
+			t.Errorf("leaks %q", leak)
+		}
+		line := ""
+		for l := range strings.SplitSeq(logs.String(), "\n") {
+			if strings.Contains(l, `"msg":"panic"`) && strings.Contains(l, ev.RequestContext.RequestID) {
+				line = l
+			}
+		}
+		if !strings.Contains(line, `"aws_request_id":"lambda-`+ev.RequestContext.RequestID) || !strings.Contains(line, "boom") {
+			t.Fatalf("no panic log line with the request ids:\n%s", logs.String())
+		}
+	}
+}
+
+func gatewayEvent(req request) events.APIGatewayV2HTTPRequest {
+	path, query, _ := strings.Cut(req.path, "?")
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RawPath: path, RawQueryString: query, Body: req.body,
+		Headers: map[string]string{"content-type": "application/json"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: "req", Stage: "$default", DomainName: "api.test",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: req.method, Path: path},
+		},
+	}
+	return ev
+}
