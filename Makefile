@@ -13,7 +13,11 @@ export SAM_CLI_TELEMETRY := 0
 # (TrimGoPath in the template adds -trimpath). internal/lambdatest keeps the same.
 SAM_GO_ENV := CGO_ENABLED=0 GOFLAGS="-buildvcs=false -tags=lambda.norpc '-ldflags=-s -w'"
 
-.PHONY: run test vet lint gotest build deploy tools clean
+FUZZTIME ?= 60s
+FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
+        internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging
+
+.PHONY: run test vet lint gotest fuzz build deploy tools clean
 
 run:
 	$(GO) run ./cmd/local
@@ -30,6 +34,13 @@ lint: tools
 
 gotest: tools
 	$(GO) test -race -count=1 ./...
+
+# Each fuzz target for FUZZTIME; a finding lands in testdata/fuzz/ as a seed
+# that every `make test` runs from then on.
+fuzz:
+	@set -e; for t in $(FUZZ); do \
+	  echo "== $${t#*:}"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
+	done
 
 # sam build with the build flags; sam deploy --guided after it.
 build: tools
