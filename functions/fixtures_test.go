@@ -47,6 +47,7 @@ var expected = map[string]struct {
 	"get-not-found":             {404, `\{"message":"Cliente no encontrado"\}`},
 	"get-bad-id":                {400, `\{"message":"ID de cliente inválido"\}`},
 	"update-ok":                 {200, `\{"message":"Cliente actualizado","cliente":\{"id":2,"nombres":"Lucía","apellidos":"Gómez","telefono":"\+5559876543","email":"pedro@example\.com","created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
+	"update-no-content-type":    {200, `\{"message":"Cliente actualizado","cliente":\{"id":2,"nombres":"Lucía","apellidos":"Gómez Ruiz","telefono":"5551234567","email":null,"created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
 	"update-not-found":          {404, `\{"message":"Cliente no encontrado"\}`},
 	"update-bad-id":             {400, `\{"message":"ID de cliente inválido"\}`},
 	"update-bad-json":           {400, `\{"message":"JSON inválido"\}`},
