@@ -1,12 +1,16 @@
 # make run  — the whole API on http://localhost:3000 over an embedded DynamoDB (needs only Go)
-# make test — every test (also needs Python 3; installs its tools, pinned, into .venv)
+# make test — every test (also needs Python 3 and Node.js; installs their tools, pinned,
+#             into .venv and tools/dynalite/node_modules)
 
 GO      ?= go
 PYTHON  ?= python3
 VENV    := $(CURDIR)/.venv
 STAMP   := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1)
 
-export MOTO_SERVER := $(VENV)/bin/moto_server
+DYNALITE_DIR := $(CURDIR)/tools/dynalite
+DYNALITE_STAMP := $(DYNALITE_DIR)/node_modules/.installed-$(shell cksum < tools/dynalite/package-lock.json | cut -d' ' -f1)
+
+export DYNALITE := $(DYNALITE_DIR)/node_modules/dynalite/cli.js
 export SAM_CLI_TELEMETRY := 0
 
 # What SAM's go1.x builder honours: it runs `go build` with this environment
@@ -49,7 +53,7 @@ build: tools
 deploy: build
 	$(VENV)/bin/sam deploy --guided
 
-tools: $(STAMP)
+tools: $(STAMP) $(DYNALITE_STAMP)
 
 $(STAMP): requirements-dev.txt
 	rm -rf $(VENV)
@@ -57,5 +61,10 @@ $(STAMP): requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+$(DYNALITE_STAMP): tools/dynalite/package.json tools/dynalite/package-lock.json
+	rm -rf $(DYNALITE_DIR)/node_modules
+	npm ci --prefix $(DYNALITE_DIR) --ignore-scripts --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) .aws-sam bin
+	rm -rf $(VENV) $(DYNALITE_DIR)/node_modules .aws-sam bin

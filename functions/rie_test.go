@@ -17,7 +17,7 @@ import (
 
 // TestFixturesUnderEmulator builds each function's bootstrap as Lambda runs
 // it and posts every events/ fixture to it under aws-lambda-rie, with the
-// function pointed at moto_server through its environment, as on AWS.
+// function pointed at dynalite through its environment, as on AWS.
 func TestFixturesUnderEmulator(t *testing.T) {
 	fixtures := fixtures(t)
 	bin := t.TempDir()
@@ -36,7 +36,7 @@ func TestFixturesUnderEmulator(t *testing.T) {
 		}
 		bootstraps[f.route.Dir] = out
 	}
-	backend := dynamotest.Moto(t)
+	backend := dynamotest.Dynalite(t)
 	db := backend.Client(t)
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {

@@ -29,7 +29,7 @@ func TestServe(t *testing.T) {
 		endpoint func(t *testing.T) string
 	}{
 		{"embedded", func(*testing.T) string { return "" }},
-		{"moto", func(t *testing.T) string { return dynamotest.Moto(t).Endpoint }},
+		{"dynalite", func(t *testing.T) string { return dynamotest.Dynalite(t).Endpoint }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")

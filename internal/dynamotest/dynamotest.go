@@ -1,6 +1,11 @@
 // Package dynamotest starts real DynamoDB implementations for tests: minidyn
-// in-process, and moto_server as a child process, so that the store is proven
-// on two independent implementations of the DynamoDB wire protocol.
+// in-process, and dynalite (Node.js) as a child process, so that the store is
+// proven on two independent implementations of the DynamoDB wire protocol.
+//
+// dynalite rather than moto_server: moto takes no lock around a write, so
+// under concurrent requests its atomic counters and conditional writes are
+// not atomic, and no race test can pass on it. dynalite locks each item, as
+// DynamoDB guarantees.
 package dynamotest
 
 import (
@@ -77,86 +82,87 @@ func Minidyn(t testing.TB) *Backend {
 	}
 }
 
-var moto struct {
+var dynalite struct {
 	once     sync.Once
 	cmd      *exec.Cmd
 	endpoint string
 	err      error
 }
 
-// Moto returns moto_server, shared by the tests of this binary and started
-// on first use, behind a proxy of the test's own that counts requests and
-// injects faults. It fails the test, never skips it, when moto_server cannot
-// run: `make test` installs it.
-func Moto(t testing.TB) *Backend {
+// Dynalite returns the dynalite server shared by the tests of this binary,
+// started on first use, behind a proxy of the test's own that counts
+// requests and injects faults. It fails the test, never skips it, when
+// dynalite cannot run: `make test` installs it.
+func Dynalite(t testing.TB) *Backend {
 	t.Helper()
-	moto.once.Do(startMoto)
-	if moto.err != nil {
-		t.Fatalf("moto_server: %v (run the tests with `make test`, which installs it, or set MOTO_SERVER)", moto.err)
+	dynalite.once.Do(startDynalite)
+	if dynalite.err != nil {
+		t.Fatalf("dynalite: %v (run the tests with `make test`, which installs it, or set DYNALITE to its cli.js)", dynalite.err)
 	}
-	target, err := url.Parse(moto.endpoint)
+	target, err := url.Parse(dynalite.endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	counts, faults := &Counts{}, &Faults{}
 	srv := httptest.NewServer(counts.wrap(faults.wrap(httputil.NewSingleHostReverseProxy(target))))
 	t.Cleanup(srv.Close)
-	return &Backend{Name: "moto", Endpoint: srv.URL, Counts: counts, Faults: faults}
+	return &Backend{Name: "dynalite", Endpoint: srv.URL, Counts: counts, Faults: faults}
 }
 
 // Backends returns both implementations, minidyn first.
 func Backends(t testing.TB) []*Backend {
-	return []*Backend{Minidyn(t), Moto(t)}
+	return []*Backend{Minidyn(t), Dynalite(t)}
 }
 
-func startMoto() {
-	bin := os.Getenv("MOTO_SERVER")
-	if bin == "" {
-		bin = "moto_server"
-		if p, err := findUp(".venv/bin/moto_server"); err == nil {
-			bin = p
+func startDynalite() {
+	cli := os.Getenv("DYNALITE")
+	if cli == "" {
+		p, err := findUp("tools/dynalite/node_modules/dynalite/cli.js")
+		if err != nil {
+			dynalite.err = fmt.Errorf("tools/dynalite/node_modules/dynalite/cli.js: %w", err)
+			return
 		}
+		cli = p
 	}
-	path, err := exec.LookPath(bin)
+	node, err := exec.LookPath("node")
 	if err != nil {
-		moto.err = err
+		dynalite.err = err
 		return
 	}
 	port, err := freePort()
 	if err != nil {
-		moto.err = err
+		dynalite.err = err
 		return
 	}
-	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", port)
-	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
+	// Tables stay CREATING for a while, as on AWS, so CreateTable's wait
+	// for ACTIVE is exercised; a short while keeps the tests quick.
+	cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", port, "--createTableMs", "50")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		moto.err = err
+		dynalite.err = err
 		return
 	}
-	moto.cmd = cmd
-	moto.endpoint = "http://127.0.0.1:" + port
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(moto.endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
+	dynalite.cmd = cmd
+	dynalite.endpoint = "http://127.0.0.1:" + port
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
+			c.Close()
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	cmd.Process.Kill()
-	moto.err = fmt.Errorf("did not answer on %s within 60s; its output:\n%s", moto.endpoint, out.String())
+	dynalite.err = fmt.Errorf("did not listen on %s within 30s; its output:\n%s", dynalite.endpoint, out.String())
 }
 
-// Main runs the tests of a package and then stops moto_server if they
-// started it. Use it as TestMain: os.Exit(dynamotest.Main(m)).
+// Main runs the tests of a package and then stops dynalite if they started
+// it. Use it as TestMain: os.Exit(dynamotest.Main(m)).
 func Main(m *testing.M) int {
 	code := m.Run()
-	if moto.cmd != nil {
-		moto.cmd.Process.Kill()
-		moto.cmd.Wait()
+	if dynalite.cmd != nil {
+		dynalite.cmd.Process.Kill()
+		dynalite.cmd.Wait()
 	}
 	return code
 }

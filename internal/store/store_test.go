@@ -37,7 +37,7 @@ func fixedClock() func() time.Time {
 	}
 }
 
-// forEachBackend runs test against minidyn and moto, each on a fresh table.
+// forEachBackend runs test against minidyn and dynalite, each on a fresh table.
 func forEachBackend(t *testing.T, test func(t *testing.T, s *store.Store, b *dynamotest.Backend)) {
 	for _, b := range dynamotest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
