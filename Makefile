@@ -21,7 +21,7 @@ FUZZTIME ?= 60s
 FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
         internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging
 
-.PHONY: run test vet lint gotest fuzz build deploy tools clean
+.PHONY: run test vet lint gotest fuzz bench build deploy tools clean
 
 run:
 	$(GO) run ./cmd/local
@@ -36,8 +36,16 @@ lint: tools
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(VENV)/bin/sam validate --lint --region us-east-1
 
+# The Go benchmarks run once here, so they keep compiling and working; no
+# test asserts a timing.
 gotest: tools
 	$(GO) test -race -count=1 ./...
+	$(GO) test -run '^$$' -bench . -benchtime=1x ./internal/api
+
+# Cold start, footprint, overhead and cost against two baselines, measured
+# side by side in one run; rewrites BENCHMARKS.md.
+bench:
+	$(GO) run ./bench
 
 # Each fuzz target for FUZZTIME; a finding lands in testdata/fuzz/ as a seed
 # that every `make test` runs from then on.
