@@ -44,7 +44,7 @@ gotest: tools
 
 # Cold start, footprint, overhead and cost against two baselines, measured
 # side by side in one run; rewrites BENCHMARKS.md.
-bench:
+bench: tools
 	$(GO) run ./bench
 
 # Each fuzz target for FUZZTIME; a finding lands in testdata/fuzz/ as a seed

@@ -128,6 +128,10 @@ func run(c config) error {
 	if r.breakdown, err = sizeBreakdown(tmp); err != nil {
 		return err
 	}
+	log.Printf("sam build, plain and with the Makefile's build flags")
+	if r.sam, err = samBuild(tmp); err != nil {
+		return err
+	}
 
 	db, err := startDynamo(ctx, seedCount(c))
 	if err != nil {

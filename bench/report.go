@@ -40,6 +40,7 @@ type report struct {
 	machine    machine
 	sizes      sizes
 	breakdown  *breakdown
+	sam        *samSizes
 	cold       map[string]*coldResult
 	warm       map[string]*warmResult
 	page       *warmResult
@@ -366,6 +367,15 @@ func (r *report) markdown() string {
 		largest = max(largest, r.sizes[t.name]["arm64"])
 	}
 	p("\nThe size target leaves %s of headroom (linux/arm64) to the largest function.\n", kb(int64(sizeTarget*float64(r.sizes["hello"]["arm64"]))-largest))
+	if r.sam != nil {
+		p("\nWhat `sam build` writes (`.aws-sam/build/<Function>/bootstrap`, linux/arm64). SAM's go1.x builder runs `go build` with ")
+		p("`GOOS`/`GOARCH` set and its caller's environment, and takes only `-trimpath` from the template (`TrimGoPath`); `make build` ")
+		p("passes the rest as `CGO_ENABLED=0 GOFLAGS=\"-buildvcs=false -tags=lambda.norpc '-ldflags=-s -w'\"`.\n\n")
+		p("| function | plain `sam build` | `make build` | as built above |\n|---|--:|--:|--:|\n")
+		for _, t := range r.functions() {
+			p("| %s | %s | %s | %s |\n", t.name, mb(r.sam.plain[t.name]), mb(r.sam.flagged[t.name]), mb(r.sizes[t.name]["arm64"]))
+		}
+	}
 	if bd := r.breakdown; bd != nil {
 		p("\nWhere the bytes go (linux/arm64): code and data by package from the ELF symbol table of the same build unstripped ")
 		p("(what `go tool nm -size -sort size` lists), loaded sections only. The read-only data and function tables ")
