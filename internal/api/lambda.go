@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -68,10 +67,7 @@ func logger(ctx context.Context) *slog.Logger {
 	return l
 }
 
-func stack() string { return string(debug.Stack()) }
-
-var now = time.Now
-
-func since(t time.Time) float64 {
+// millisSince is the time since t in milliseconds, for the logs.
+func millisSince(t time.Time) float64 {
 	return float64(time.Since(t).Microseconds()) / 1000
 }

@@ -5,7 +5,9 @@ package api
 import (
 	"context"
 	"net/http"
+	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/clientes-api/clientes/internal/cliente"
 	"github.com/clientes-api/clientes/internal/store"
@@ -94,17 +96,17 @@ func (rt Route) Handler(s Store) http.Handler {
 			NotFound(w)
 			return
 		}
-		start := now()
+		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
-				logger(r.Context()).Error("panic", "route", rt.Key(), "panic", p, "stack", stack())
+				logger(r.Context()).Error("panic", "route", rt.Key(), "panic", p, "stack", string(debug.Stack()))
 				if rec.status == 0 {
 					writeError(rec, http.StatusInternalServerError, rt.Failure)
 				}
 			}
 			logger(r.Context()).Info("request", "route", rt.Key(), "path", r.URL.Path,
-				"status", rec.status, "duration_ms", since(start))
+				"status", rec.status, "duration_ms", millisSince(start))
 		}()
 		if err := rt.serve(s, rec, r, params); err != nil {
 			rt.fail(rec, r, err)
