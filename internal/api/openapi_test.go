@@ -320,7 +320,9 @@ func TestSpecFieldRules(t *testing.T) {
 		"josé@example.com", "a@exámple.com", `"a b"@example.com`, "a@[127.0.0.1]", "a@b.example (casa)",
 		strings.Repeat("a", 64) + "@" + strings.Repeat("b", 61) + "." + strings.Repeat("c", 61) + "." + strings.Repeat("d", 61) + ".example",
 		strings.Repeat("a", 64) + "@" + strings.Repeat("b", 61) + "." + strings.Repeat("c", 61) + "." + strings.Repeat("d", 62) + ".example",
-		"a@" + strings.Repeat("b", 63) + ".example", "a@" + strings.Repeat("b", 64) + ".example"}
+		"a@" + strings.Repeat("b", 63) + ".example", "a@" + strings.Repeat("b", 64) + ".example",
+		"a@b.c", "a@b.co", strings.Repeat("a", 64) + "@example.com", strings.Repeat("a", 65) + "@example.com",
+		strings.Repeat("a.", 32) + "a@example.com", strings.Repeat("a.", 32) + "@example.com"}
 	for _, s := range slices.Clone(names) {
 		for _, sp := range spaces {
 			names = append(names, sp+s+sp, sp, s+sp+sp)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -189,7 +190,7 @@ func checkEmail(v string) string {
 		return "no puede estar vacío"
 	case utf8.RuneCountInString(v) > 254:
 		return "debe tener como máximo 254 caracteres"
-	case !emailPattern().MatchString(v):
+	case strings.IndexByte(v, '@') > 64 || !emailPattern().MatchString(v):
 		return "debe ser una dirección de correo válida, como nombre@dominio.com"
 	}
 	return ""
@@ -197,10 +198,12 @@ func checkEmail(v string) string {
 
 // EmailPattern is what a trimmed email must match: a dot-atom local part
 // and a host name of letters, digits and hyphens whose last label starts
-// with a letter. It is stricter than RFC 5322 (no quoted local parts, no
-// address literals, ASCII only) so that openapi.yaml can say it exactly.
+// with a letter and has two characters at least. It is stricter than RFC 5322
+// (no quoted local parts, no address literals, ASCII only) so that
+// openapi.yaml can say it exactly. The local part also has 64 characters at
+// most (RFC 5321), checked apart.
 const EmailPattern = `^[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+)*` +
-	`@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`
+	`@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])$`
 
 // emailPattern compiles on first use, not at start-up, where it would add
 // about a third of a millisecond to the cold start of every function.
@@ -229,7 +232,7 @@ type member struct {
 // replace invalid UTF-8 silently; the contract rejects both, so the whole body
 // is walked token by token.
 func readObject(body []byte) ([]member, error) {
-	if !utf8.Valid(body) {
+	if !utf8.Valid(body) || !pairedSurrogates(body) {
 		return nil, ErrSyntax
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -273,6 +276,52 @@ func readObject(body []byte) ([]member, error) {
 		return nil, ErrSyntax
 	}
 	return members, nil
+}
+
+// pairedSurrogates reports whether every \u escape of a UTF-16 surrogate in
+// body is half of a pair. encoding/json would turn a lone one into U+FFFD and
+// store it silently; like invalid UTF-8, it is refused. Backslashes can only
+// stand inside strings, so a plain scan finds every escape.
+func pairedSurrogates(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		r := escapedRune(body, i)
+		switch {
+		case r < 0: // not a \u escape: skip the escaped byte
+			i++
+		case utf16.IsSurrogate(r):
+			if r >= 0xdc00 || escapedRune(body, i+6) < 0xdc00 || escapedRune(body, i+6) > 0xdfff {
+				return false
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return true
+}
+
+// escapedRune reads the \uXXXX escape at body[i:], or returns -1.
+func escapedRune(body []byte, i int) rune {
+	if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range body[i+2 : i+6] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return -1
+		}
+	}
+	return r
 }
 
 // skipComposite reads to the end of the array or object just opened, still

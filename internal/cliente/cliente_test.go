@@ -83,6 +83,8 @@ func TestFieldRules(t *testing.T) {
 		{Email, `"a b"@example.com`, false},
 		{Email, "a@[127.0.0.1]", false},
 		{Email, "c4|bxdxau@ucu.example*", false},
+		{Email, "a@b.c", false}, // a one-letter top-level domain
+		{Email, strings.Repeat("a", 65) + "@example.com", false},
 	} {
 		body := `{"` + tc.field + `":` + quote(tc.value) + `}`
 		_, err := DecodeUpdate([]byte(body))
@@ -128,6 +130,9 @@ func TestSyntax(t *testing.T) {
 		{"{\"a\":\"\xc3\x28\"}", false}, {"\xef\xbb\xbf{}", false}, {"{\"\xff\":1}", false},
 		{`{"x":` + deep[:len(deep)-1] + `}`, false},
 		{`{"a":01}`, false}, {`{"a":NaN}`, false}, {`{"a":"\x"}`, false},
+		{`{"a":"\ud83d\ude00"}`, true}, {`{"a":"\\ud800"}`, true}, {`{"a":"\uFFFD"}`, true},
+		{`{"a":"\ud800"}`, false}, {`{"a":"\udc00"}`, false}, {`{"a":"\ud800\ud800"}`, false},
+		{`{"a":"\ud800x"}`, false}, {`{"\ud800":1}`, false}, {`{"a":"\\\ud800"}`, false},
 	} {
 		_, err := readObject([]byte(tc.body))
 		if tc.ok != (err == nil) {

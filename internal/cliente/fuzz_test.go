@@ -146,6 +146,12 @@ func checkDecode(t *testing.T, body []byte, create bool) {
 		}
 		return
 	}
+	if hasLoneSurrogate(body) {
+		if !errors.Is(err, ErrSyntax) {
+			t.Fatalf("%s(%.80q) = %v, want ErrSyntax: lone surrogate escape", name, body, err)
+		}
+		return
+	}
 	if errors.Is(err, ErrSyntax) {
 		t.Fatalf("%s(%.80q) = ErrSyntax for a valid JSON object without duplicate keys", name, body)
 	}
@@ -388,6 +394,33 @@ func skipWS(b []byte, i int) int {
 func isObject(b []byte) bool {
 	i := skipWS(b, 0)
 	return i < len(b) && b[i] == '{'
+}
+
+var (
+	escapedBackslash = regexp.MustCompile(`\\\\`)
+	surrogateEscape  = regexp.MustCompile(`\\u[dD][89a-fA-F][0-9a-fA-F]{2}`)
+)
+
+// hasLoneSurrogate reports whether valid JSON b escapes half of a UTF-16
+// surrogate pair without the other half right after it.
+func hasLoneSurrogate(b []byte) bool {
+	b = escapedBackslash.ReplaceAll(b, []byte("__"))
+	locs := surrogateEscape.FindAllIndex(b, -1)
+	for k := 0; k < len(locs); k++ {
+		v, _ := strconv.ParseUint(string(b[locs[k][0]+2:locs[k][1]]), 16, 16)
+		if v >= 0xdc00 { // a low half with no high half before it
+			return true
+		}
+		if k+1 == len(locs) || locs[k+1][0] != locs[k][1] {
+			return true
+		}
+		w, _ := strconv.ParseUint(string(b[locs[k+1][0]+2:locs[k+1][1]]), 16, 16)
+		if w < 0xdc00 {
+			return true
+		}
+		k++
+	}
+	return false
 }
 
 // hasDuplicateKey reports whether any object in b, which json.Valid accepts,
