@@ -425,3 +425,11 @@ func TestFailures(t *testing.T) {
 		}
 	}
 }
+
+func TestTextComesBackAsWritten(t *testing.T) {
+	s := newServer(t)
+	resp := s.do(t, request{method: "POST", path: "/api/clientes", body: `{"nombres":"O'Brien & <Hijos>","apellidos":"Mart\u00ednez 😀"}`})
+	if resp.status != 201 || !strings.Contains(resp.body, `"nombres":"O'Brien & <Hijos>","apellidos":"Martínez 😀"`) {
+		t.Fatalf("= %d %s", resp.status, resp.body)
+	}
+}

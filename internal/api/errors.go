@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -62,17 +63,24 @@ func writeError(w http.ResponseWriter, status int, message string) {
 const ContentType = "application/json; charset=utf-8"
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
+	// Plain UTF-8, "O'Brien & Hijos" as written: the answer is JSON for API
+	// clients, never HTML, so json.Marshal's HTML escaping only gets in the
+	// way. (U+2028 and U+2029 stay escaped; encoding/json always does that.)
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		// Only a bug could get here: every value written is a plain struct.
-		status, body = http.StatusInternalServerError, []byte(`{"message":"Error interno"}`)
+		status = http.StatusInternalServerError
+		body.Reset()
+		body.WriteString(`{"message":"Error interno"}`)
 	}
 	h := w.Header()
 	h.Set("Content-Type", ContentType)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	w.Write(body)
+	w.Write(bytes.TrimSuffix(body.Bytes(), []byte("\n")))
 }
 
 // statusRecorder remembers the status written, for the log and so that a
