@@ -68,7 +68,14 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 	for _, rt := range api.Routes {
 		gw.Functions = append(gw.Functions, gateway.Function{Route: rt, Handler: api.Lambda(rt.Handler(st))})
 	}
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	// Slow or stalled clients are cut off, as API Gateway cuts them off.
+	srv := &http.Server{
+		Handler:           gw,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
 	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", cfg.Endpoint)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -65,6 +65,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, params map[string]string, requestID string) {
+	if r.ContentLength > MaxPayload {
+		writeMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 	if err != nil {
 		return // the client went away

@@ -1,10 +1,13 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -179,5 +182,27 @@ func TestCORS(t *testing.T) {
 				t.Errorf("Expose-Headers = %q", resp.Header.Get("Access-Control-Expose-Headers"))
 			}
 		})
+	}
+}
+
+func TestOversizedPayloadIsRefusedUnread(t *testing.T) {
+	rec := &recorder{resp: events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: "{}"}}
+	srv := newGateway(rec, DefaultCORS)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Declares far more than it sends: the answer must not wait for it.
+	fmt.Fprintf(conn, "POST /api/clientes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{}")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || len(rec.events) != 0 {
+		t.Fatalf("= %d %s; events %d", resp.StatusCode, body, len(rec.events))
 	}
 }
