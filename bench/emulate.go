@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -197,23 +196,11 @@ func waitInit(e *lambdatest.Emulator) float64 {
 	return -1
 }
 
-var reportLine = regexp.MustCompile(`REPORT RequestId: \S+\s+(?:Init Duration: [0-9.]+ ms\s+)?Duration: ([0-9.]+) ms`)
-
-func reportDurations(e *lambdatest.Emulator) []float64 {
-	var out []float64
-	for _, m := range reportLine.FindAllStringSubmatch(e.Log(), -1) {
-		if d, err := strconv.ParseFloat(m[1], 64); err == nil {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 // waitReports waits until rie has logged n REPORT lines and returns them.
 func waitReports(e *lambdatest.Emulator, n int) []float64 {
 	var d []float64
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if d = reportDurations(e); len(d) >= n {
+		if d = e.ReportDurations(); len(d) >= n {
 			break
 		}
 	}
@@ -284,7 +271,7 @@ func (em *emulation) warmRuns(ctx context.Context) (map[string]*warmResult, *war
 		return nil, nil, err
 	}
 	page := &warmResult{trips: map[string]int{}}
-	before := len(reportDurations(e))
+	before := len(e.ReportDurations())
 	for range em.c.pageRuns {
 		if err := em.measure(ctx, e, list, page, ev); err != nil {
 			return nil, nil, err

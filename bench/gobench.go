@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -65,11 +64,4 @@ func runGoBench(c config) (map[string]*goBench, string, error) {
 	return res, display, nil
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	return quantile(s, 0.5)
-}
+func median(xs []float64) float64 { return summarize(xs).p50 }

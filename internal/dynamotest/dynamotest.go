@@ -72,14 +72,18 @@ func (b *Backend) Table(t testing.TB, db store.TableAPI) string {
 
 // Minidyn starts minidyn's HTTP server in-process for the test.
 func Minidyn(t testing.TB) *Backend {
+	b := watch(t, "minidyn", miniserver.NewServer())
+	// minidyn sends no X-Amz-Crc32 header to check responses against.
+	b.opts = []func(*dynamodb.Options){func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }}
+	return b
+}
+
+// watch serves h for the test behind request counting and fault injection.
+func watch(t testing.TB, name string, h http.Handler) *Backend {
 	counts, faults := &Counts{}, &Faults{}
-	srv := httptest.NewServer(counts.wrap(faults.wrap(miniserver.NewServer())))
+	srv := httptest.NewServer(counts.wrap(faults.wrap(h)))
 	t.Cleanup(srv.Close)
-	return &Backend{
-		Name: "minidyn", Endpoint: srv.URL, Counts: counts, Faults: faults,
-		// minidyn sends no X-Amz-Crc32 header to check responses against.
-		opts: []func(*dynamodb.Options){func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }},
-	}
+	return &Backend{Name: name, Endpoint: srv.URL, Counts: counts, Faults: faults}
 }
 
 var dynalite struct {
@@ -103,10 +107,7 @@ func Dynalite(t testing.TB) *Backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counts, faults := &Counts{}, &Faults{}
-	srv := httptest.NewServer(counts.wrap(faults.wrap(httputil.NewSingleHostReverseProxy(target))))
-	t.Cleanup(srv.Close)
-	return &Backend{Name: "dynalite", Endpoint: srv.URL, Counts: counts, Faults: faults}
+	return watch(t, "dynalite", httputil.NewSingleHostReverseProxy(target))
 }
 
 // Backends returns both implementations, minidyn first.

@@ -115,13 +115,22 @@ func (e *Emulator) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 // Log is what the emulator and the function printed so far.
 func (e *Emulator) Log() string { return e.log.String() }
 
-var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+var (
+	initReport   = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+	invokeReport = regexp.MustCompile(`REPORT RequestId: \S+\s+(?:Init Duration: [0-9.]+ ms\s+)?Duration: ([0-9.]+) ms`)
+)
 
 // InitDurations lists the durations, in milliseconds, of the INIT REPORT
 // lines the emulator logged so far.
-func (e *Emulator) InitDurations() []float64 {
+func (e *Emulator) InitDurations() []float64 { return e.durations(initReport) }
+
+// ReportDurations lists the durations, in milliseconds, of the invocations'
+// REPORT lines logged so far: what Lambda bills.
+func (e *Emulator) ReportDurations() []float64 { return e.durations(invokeReport) }
+
+func (e *Emulator) durations(re *regexp.Regexp) []float64 {
 	var out []float64
-	for _, m := range initReport.FindAllStringSubmatch(e.Log(), -1) {
+	for _, m := range re.FindAllStringSubmatch(e.Log(), -1) {
 		if d, err := strconv.ParseFloat(m[1], 64); err == nil {
 			out = append(out, d)
 		}

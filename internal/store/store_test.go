@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -86,7 +87,7 @@ func TestGet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !same(got, created) {
+		if !reflect.DeepEqual(got, created) {
 			t.Fatalf("get = %+v, want %+v", got, created)
 		}
 		if _, err := s.Get(ctx, 99); !errors.Is(err, store.ErrNotFound) {
@@ -111,11 +112,11 @@ func TestUpdate(t *testing.T) {
 		want := created
 		want.Telefono, want.Email = str("+5559876543"), nil
 		want.UpdatedAt = got.UpdatedAt
-		if !same(got, want) || got.UpdatedAt == created.UpdatedAt {
+		if !reflect.DeepEqual(got, want) || got.UpdatedAt == created.UpdatedAt {
 			t.Fatalf("update = %+v, want %+v with a new updated_at", got, want)
 		}
 		stored, err := s.Get(ctx, created.ID)
-		if err != nil || !same(stored, got) {
+		if err != nil || !reflect.DeepEqual(stored, got) {
 			t.Fatalf("stored = %+v, %v; want %+v", stored, err, got)
 		}
 	})
@@ -158,7 +159,7 @@ func TestDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		old, err := s.Delete(ctx, created.ID)
-		if err != nil || !same(old, created) {
+		if err != nil || !reflect.DeepEqual(old, created) {
 			t.Fatalf("delete = %+v, %v; want %+v", old, err, created)
 		}
 		if _, err := s.Delete(ctx, created.ID); !errors.Is(err, store.ErrNotFound) {
@@ -219,10 +220,4 @@ func TestListPages(t *testing.T) {
 			}
 		}
 	})
-}
-
-func same(a, b cliente.Cliente) bool {
-	eq := func(x, y *string) bool { return (x == nil && y == nil) || (x != nil && y != nil && *x == *y) }
-	return a.ID == b.ID && a.Nombres == b.Nombres && a.Apellidos == b.Apellidos &&
-		eq(a.Telefono, b.Telefono) && eq(a.Email, b.Email) && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt
 }
