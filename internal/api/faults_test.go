@@ -128,3 +128,15 @@ func gatewayEvent(req request) events.APIGatewayV2HTTPRequest {
 	}
 	return ev
 }
+
+// TestUnreadableEvent: an event no request can be made of (API Gateway never
+// sends one) is a JSON 400, not the adapter's 504.
+func TestUnreadableEvent(t *testing.T) {
+	ev := gatewayEvent(routeRequests["PUT /api/clientes/{id}"])
+	ev.Body, ev.IsBase64Encoded = "not base64!", true
+	resp, err := api.Lambda(api.Update.Handler(fakeStore{}))(context.Background(), ev)
+	if err != nil || resp.StatusCode != 400 || resp.Body != `{"message":"Solicitud inválida"}` ||
+		resp.Headers["Content-Type"] != api.ContentType {
+		t.Fatalf("= %+v, %v", resp, err)
+	}
+}

@@ -41,11 +41,9 @@ func Lambda(h http.Handler) LambdaHandler {
 			// Only an event no HTTP request can be made of gets here (a body
 			// that is not base64, a control character in the query).
 			Log.WarnContext(ctx, "unreadable event", "error", err, "request_id", ev.RequestContext.RequestID)
-			return events.APIGatewayV2HTTPResponse{
-				StatusCode: http.StatusBadRequest,
-				Headers:    map[string]string{"Content-Type": ContentType},
-				Body:       `{"message":"Solicitud inválida"}`,
-			}, nil
+			w := core.NewProxyResponseWriterV2()
+			writeError(w, http.StatusBadRequest, "Solicitud inválida")
+			return w.GetProxyResponse()
 		}
 		return resp, nil
 	}
