@@ -53,11 +53,15 @@ func Lambda(h http.Handler) LambdaHandler {
 var Log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 
 // logger returns Log with the ids of the request in ctx: API Gateway's, which
-// the client sees, and Lambda's, which the platform logs carry.
+// the client sees, and Lambda's, which the platform logs carry; and the
+// caller's sub when a token was accepted (never the token itself).
 func logger(ctx context.Context) *slog.Logger {
 	l := Log
 	if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok && gw.RequestID != "" {
 		l = l.With("request_id", gw.RequestID)
+	}
+	if sub := Caller(ctx); sub != "" {
+		l = l.With("sub", sub)
 	}
 	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
 		l = l.With("aws_request_id", lc.AwsRequestID)

@@ -22,8 +22,8 @@ type CORS struct {
 var DefaultCORS = CORS{
 	AllowOrigins:  []string{"*"},
 	AllowMethods:  []string{"GET", "POST", "PUT", "DELETE", "OPTIONS"},
-	AllowHeaders:  []string{"content-type"},
-	ExposeHeaders: []string{"location", "retry-after"},
+	AllowHeaders:  []string{"content-type", "authorization", "if-match", "if-none-match", "idempotency-key"},
+	ExposeHeaders: []string{"location", "etag", "retry-after", "idempotent-replayed"},
 	MaxAge:        600,
 }
 

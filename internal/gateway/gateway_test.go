@@ -171,14 +171,14 @@ func TestCORS(t *testing.T) {
 				t.Errorf("preflight Allow-Origin = %q, want %q", h.Get("Access-Control-Allow-Origin"), tc.allow)
 			}
 			if tc.allow != "" && (!strings.Contains(h.Get("Access-Control-Allow-Methods"), "PUT") ||
-				h.Get("Access-Control-Allow-Headers") != "content-type" || h.Get("Access-Control-Max-Age") != "600") {
+				h.Get("Access-Control-Allow-Headers") != "content-type,authorization,if-match,if-none-match,idempotency-key" || h.Get("Access-Control-Max-Age") != "600") {
 				t.Errorf("preflight headers = %v", h)
 			}
 			resp, _ = send(t, "GET", srv.URL+"/api/clientes", "", map[string]string{"Origin": tc.origin})
 			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tc.allow {
 				t.Errorf("response Allow-Origin = %q, want %q", got, tc.allow)
 			}
-			if tc.allow != "" && resp.Header.Get("Access-Control-Expose-Headers") != "location,retry-after" {
+			if tc.allow != "" && resp.Header.Get("Access-Control-Expose-Headers") != "location,etag,retry-after,idempotent-replayed" {
 				t.Errorf("Expose-Headers = %q", resp.Header.Get("Access-Control-Expose-Headers"))
 			}
 		})
