@@ -95,7 +95,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	if _, err := e.store.Get(ctx, 1); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := e.store.Update(ctx, 2, changes); err != nil {
+	if _, err := e.store.Update(ctx, 2, changes, store.IfMatch{}); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := e.store.List(ctx, 0, 2); err != nil {

@@ -18,6 +18,10 @@ type listBody struct {
 }
 
 func serveCreate(s Store, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	key, keyed, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -26,13 +30,39 @@ func serveCreate(s Store, w http.ResponseWriter, r *http.Request, _ map[string]s
 	if err != nil {
 		return err
 	}
-	c, err := s.Create(r.Context(), changes)
+	if !keyed {
+		c, err := s.Create(r.Context(), changes)
+		if err != nil {
+			return err
+		}
+		created, err := renderCreated(c)
+		if err != nil {
+			return err
+		}
+		writeCreated(w, c.ID, c.ETag, created)
+		return nil
+	}
+	kept, replayed, err := s.CreateOnce(r.Context(), changes, Caller(r.Context()), key, renderCreated)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/clientes/"+strconv.FormatInt(c.ID, 10))
-	writeJSON(w, http.StatusCreated, clienteBody{"Cliente creado", c})
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeCreated(w, kept.ClienteID, kept.ETag, kept.Body)
 	return nil
+}
+
+// renderCreated is the body of a create's 201, which a create with an
+// Idempotency-Key keeps to answer again byte for byte.
+func renderCreated(c cliente.Cliente) (string, error) {
+	return marshal(clienteBody{"Cliente creado", c})
+}
+
+func writeCreated(w http.ResponseWriter, id int64, etag, body string) {
+	w.Header().Set("Location", "/api/clientes/"+strconv.FormatInt(id, 10))
+	w.Header().Set("ETag", quoteETag(etag))
+	writeBody(w, http.StatusCreated, body)
 }
 
 func serveList(s Store, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
@@ -58,9 +88,19 @@ func serveGet(s Store, w http.ResponseWriter, r *http.Request, params map[string
 	if err != nil {
 		return err
 	}
+	matches, err := ifNoneMatch(r)
+	if err != nil {
+		return err
+	}
 	c, err := s.Get(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	w.Header().Set("ETag", quoteETag(c.ETag))
+	if matches(c.ETag) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNotModified)
+		return nil
 	}
 	writeJSON(w, http.StatusOK, clienteBody{Cliente: c})
 	return nil
@@ -68,6 +108,10 @@ func serveGet(s Store, w http.ResponseWriter, r *http.Request, params map[string
 
 func serveUpdate(s Store, w http.ResponseWriter, r *http.Request, params map[string]string) error {
 	id, err := cliente.ParseID(params["id"])
+	if err != nil {
+		return err
+	}
+	cond, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
@@ -79,10 +123,11 @@ func serveUpdate(s Store, w http.ResponseWriter, r *http.Request, params map[str
 	if err != nil {
 		return err
 	}
-	c, err := s.Update(r.Context(), id, changes)
+	c, err := s.Update(r.Context(), id, changes, cond)
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", quoteETag(c.ETag))
 	writeJSON(w, http.StatusOK, clienteBody{"Cliente actualizado", c})
 	return nil
 }
@@ -92,7 +137,11 @@ func serveDelete(s Store, w http.ResponseWriter, r *http.Request, params map[str
 	if err != nil {
 		return err
 	}
-	c, err := s.Delete(r.Context(), id)
+	cond, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Delete(r.Context(), id, cond)
 	if err != nil {
 		return err
 	}

@@ -16,10 +16,11 @@ import (
 // Store is what the handlers need from storage; *store.Store is one.
 type Store interface {
 	Create(context.Context, cliente.Changes) (cliente.Cliente, error)
+	CreateOnce(ctx context.Context, c cliente.Changes, caller, key string, render store.Render) (kept store.Kept, replayed bool, err error)
 	Get(context.Context, int64) (cliente.Cliente, error)
 	List(ctx context.Context, after int64, limit int) (store.Page, error)
-	Update(context.Context, int64, cliente.Changes) (cliente.Cliente, error)
-	Delete(context.Context, int64) (cliente.Cliente, error)
+	Update(context.Context, int64, cliente.Changes, store.IfMatch) (cliente.Cliente, error)
+	Delete(context.Context, int64, store.IfMatch) (cliente.Cliente, error)
 }
 
 // Route is one route of the API: one Lambda function, one API Gateway route.

@@ -18,6 +18,10 @@ type Cliente struct {
 	Email     *string `json:"email"`
 	CreatedAt string  `json:"created_at"`
 	UpdatedAt string  `json:"updated_at"`
+	// ETag is the opaque part of the entity tag of this version of the
+	// record: new on every write, never repeated for an id. It travels in
+	// the ETag header, never in the body.
+	ETag string `json:"-"`
 }
 
 // TimeLayout is what JavaScript's toISOString prints, the form the published

@@ -81,7 +81,11 @@ func FromEnv() (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(db, c.Table, nil), nil
+	s := New(db, c.Table, nil)
+	if c.Endpoint == "" {
+		s.ReturnsOldItems() // AWS itself
+	}
+	return s, nil
 }
 
 // TableAPI is the part of the DynamoDB client CreateTable needs.

@@ -65,10 +65,10 @@ func TestDeleteUpdateRacesResurrectNothing(t *testing.T) {
 			var wg sync.WaitGroup
 			var delErr, updErr error
 			start := make(chan struct{})
-			wg.Go(func() { <-start; _, delErr = s.Delete(ctx, c.ID) })
+			wg.Go(func() { <-start; _, delErr = s.Delete(ctx, c.ID, store.IfMatch{}) })
 			wg.Go(func() {
 				<-start
-				_, updErr = s.Update(ctx, c.ID, cliente.Changes{Telefono: set("5551234567"), Email: set("x@example.com")})
+				_, updErr = s.Update(ctx, c.ID, cliente.Changes{Telefono: set("5551234567"), Email: set("x@example.com")}, store.IfMatch{})
 			})
 			close(start)
 			wg.Wait()
@@ -114,7 +114,7 @@ func TestConcurrentUpdatesAnswerWholeRecords(t *testing.T) {
 				n := fmt.Sprint(i)
 				results[i], errs[i] = s.Update(ctx, created.ID, cliente.Changes{
 					Nombres: set("N" + n), Apellidos: set("A" + n), Email: set("u" + n + "@example.com"),
-				})
+				}, store.IfMatch{})
 			})
 		}
 		close(start)
@@ -162,7 +162,7 @@ func TestThrottlingIsRetriedThenUnavailable(t *testing.T) {
 				if n := b.Counts.Take()["GetItem"]; n != store.MaxAttempts {
 					t.Fatalf("GetItem tried %d times, want %d", n, store.MaxAttempts)
 				}
-				if _, err := s.Update(ctx, 1, cliente.Changes{Nombres: set("X")}); !errors.Is(err, store.ErrUnavailable) {
+				if _, err := s.Update(ctx, 1, cliente.Changes{Nombres: set("X")}, store.IfMatch{}); !errors.Is(err, store.ErrUnavailable) {
 					t.Fatalf("update: err = %v, want ErrUnavailable", err)
 				}
 			})

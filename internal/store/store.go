@@ -12,8 +12,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -42,7 +40,11 @@ const (
 	clienteKind  = "cliente"
 	counterKind  = "contador"
 	counterAttr  = "ultimo_id"
-	tokenAttr    = "token_alta"
+	// etagAttr holds the record's entity tag, a random token written anew
+	// by every write. Besides telling versions apart for If-Match, it lets
+	// a write's condition recognise the write itself when the SDK retries
+	// it after a lost response.
+	etagAttr = "etag"
 )
 
 // API is the part of the DynamoDB client the store calls; each method is one
@@ -53,6 +55,7 @@ type API interface {
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
 // Store reads and writes clientes in one table.
@@ -60,6 +63,9 @@ type Store struct {
 	db    API
 	table string
 	now   func() time.Time
+	// oldItems: the DynamoDB returns the item with a failed condition
+	// (ReturnValuesOnConditionCheckFailure) on every write, as AWS does.
+	oldItems bool
 }
 
 // New returns a Store over table. now stamps created_at and updated_at; nil
@@ -69,6 +75,16 @@ func New(db API, table string, now func() time.Time) *Store {
 		now = time.Now
 	}
 	return &Store{db: db, table: table, now: now}
+}
+
+// ReturnsOldItems tells s that its DynamoDB returns the item a failed
+// condition found, on PutItem, UpdateItem, DeleteItem and in transactions,
+// as AWS does. Without it, a failed If-Match that comes back without the
+// item is told apart from a missing id by one consistent read: dynalite
+// never returns the item, and minidyn does so on UpdateItem alone.
+func (s *Store) ReturnsOldItems() *Store {
+	s.oldItems = true
+	return s
 }
 
 // Page is one page of a listing. Next is the id to list after for the next
@@ -85,34 +101,8 @@ func (s *Store) Create(ctx context.Context, c cliente.Changes) (cliente.Cliente,
 	if err != nil {
 		return cliente.Cliente{}, err
 	}
-	now := cliente.Timestamp(s.now())
-	rec := cliente.Cliente{
-		ID:        id,
-		Nombres:   *c.Nombres.Value,
-		Apellidos: *c.Apellidos.Value,
-		Telefono:  c.Telefono.Value,
-		Email:     c.Email.Value,
-		CreatedAt: now,
-		UpdatedAt: now,
-	}
-	item := toItem(rec)
-	// The token lets the put's condition tell a retry of this very put (its
-	// first response lost after DynamoDB applied it) from a clash, so the
-	// retry succeeds and the create is reported once, without a read.
-	token := newToken()
-	item[tokenAttr] = &types.AttributeValueMemberS{Value: token}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           &s.table,
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(#id) OR #token = :token"),
-		ExpressionAttributeNames: map[string]string{
-			"#id":    SortKey,
-			"#token": tokenAttr,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":token": &types.AttributeValueMemberS{Value: token},
-		},
-	})
+	rec := s.newCliente(id, c)
+	_, err = s.db.PutItem(ctx, s.putNew(rec))
 	if err != nil {
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
@@ -123,6 +113,37 @@ func (s *Store) Create(ctx context.Context, c cliente.Changes) (cliente.Cliente,
 		return cliente.Cliente{}, classify("put cliente "+strconv.FormatInt(id, 10), err)
 	}
 	return rec, nil
+}
+
+// newCliente is the record c creates under id.
+func (s *Store) newCliente(id int64, c cliente.Changes) cliente.Cliente {
+	now := cliente.Timestamp(s.now())
+	return cliente.Cliente{
+		ID:        id,
+		Nombres:   *c.Nombres.Value,
+		Apellidos: *c.Apellidos.Value,
+		Telefono:  c.Telefono.Value,
+		Email:     c.Email.Value,
+		CreatedAt: now,
+		UpdatedAt: now,
+		ETag:      newETag(),
+	}
+}
+
+// putNew is the conditional put of a new record. The record's entity tag
+// lets the condition tell a retry of this very put (its first response lost
+// after DynamoDB applied it) from a clash, so the retry succeeds and the
+// create is reported once, without a read.
+func (s *Store) putNew(rec cliente.Cliente) *dynamodb.PutItemInput {
+	return &dynamodb.PutItemInput{
+		TableName:                &s.table,
+		Item:                     toItem(rec),
+		ConditionExpression:      aws.String("attribute_not_exists(#id) OR #etag = :etag"),
+		ExpressionAttributeNames: map[string]string{"#id": SortKey, "#etag": etagAttr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":etag": &types.AttributeValueMemberS{Value: rec.ETag},
+		},
+	}
 }
 
 func (s *Store) nextID(ctx context.Context) (int64, error) {
@@ -206,14 +227,17 @@ func (s *Store) List(ctx context.Context, after int64, limit int) (Page, error) 
 }
 
 // Update applies c to an existing cliente in one conditional UpdateItem and
-// returns the whole record after it. The condition keeps an update from ever
-// creating a record, or bringing back a deleted one.
-func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes) (cliente.Cliente, error) {
-	names := map[string]string{"#id": SortKey, "#updated_at": "updated_at"}
+// returns the whole record after it, with a new entity tag. The condition
+// keeps an update from ever creating a record, or bringing back a deleted
+// one, and holds m: a stale tag fails the write itself, with no read first.
+func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes, m IfMatch) (cliente.Cliente, error) {
+	etag := newETag()
+	names := map[string]string{"#id": SortKey, "#updated_at": "updated_at", "#etag": etagAttr}
 	values := map[string]types.AttributeValue{
 		":updated_at": &types.AttributeValueMemberS{Value: cliente.Timestamp(s.now())},
+		":etag":       &types.AttributeValueMemberS{Value: etag},
 	}
-	expr := "SET #updated_at = :updated_at"
+	expr := "SET #updated_at = :updated_at, #etag = :etag"
 	for _, f := range []struct {
 		name  string
 		field cliente.Field
@@ -238,32 +262,41 @@ func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes) (client
 		values[":"+f.name] = &types.AttributeValueMemberS{Value: *f.field.Value}
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.table,
-		Key:                       key(clienteKind, id),
-		UpdateExpression:          &expr,
-		ConditionExpression:       aws.String("attribute_exists(#id)"),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-		ReturnValues:              types.ReturnValueAllNew,
+		TableName:                           &s.table,
+		Key:                                 key(clienteKind, id),
+		UpdateExpression:                    &expr,
+		ConditionExpression:                 aws.String(m.condition(names, values)),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: m.returnOld(),
 	})
 	if err != nil {
-		return cliente.Cliente{}, classify("update cliente "+strconv.FormatInt(id, 10), err)
+		return cliente.Cliente{}, s.failed(ctx, "update cliente", id, m, err)
 	}
 	return fromItem(out.Attributes)
 }
 
-// Delete removes a cliente in one conditional DeleteItem and returns it as it
-// was.
-func (s *Store) Delete(ctx context.Context, id int64) (cliente.Cliente, error) {
+// Delete removes a cliente in one conditional DeleteItem, which holds m, and
+// returns it as it was.
+func (s *Store) Delete(ctx context.Context, id int64, m IfMatch) (cliente.Cliente, error) {
+	names := map[string]string{"#id": SortKey}
+	values := map[string]types.AttributeValue{}
+	cond := m.condition(names, values)
+	if len(values) == 0 {
+		values = nil // DynamoDB refuses an empty map
+	}
 	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                &s.table,
-		Key:                      key(clienteKind, id),
-		ConditionExpression:      aws.String("attribute_exists(#id)"),
-		ExpressionAttributeNames: map[string]string{"#id": SortKey},
-		ReturnValues:             types.ReturnValueAllOld,
+		TableName:                           &s.table,
+		Key:                                 key(clienteKind, id),
+		ConditionExpression:                 &cond,
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueAllOld,
+		ReturnValuesOnConditionCheckFailure: m.returnOld(),
 	})
 	if err != nil {
-		return cliente.Cliente{}, classify("delete cliente "+strconv.FormatInt(id, 10), err)
+		return cliente.Cliente{}, s.failed(ctx, "delete cliente", id, m, err)
 	}
 	return fromItem(out.Attributes)
 }
@@ -311,6 +344,7 @@ func toItem(c cliente.Cliente) map[string]types.AttributeValue {
 	}
 	item["created_at"] = &types.AttributeValueMemberS{Value: c.CreatedAt}
 	item["updated_at"] = &types.AttributeValueMemberS{Value: c.UpdatedAt}
+	item[etagAttr] = &types.AttributeValueMemberS{Value: c.ETag}
 	return item
 }
 
@@ -336,6 +370,7 @@ func fromItem(item map[string]types.AttributeValue) (cliente.Cliente, error) {
 		cliente.Apellidos: &c.Apellidos,
 		"created_at":      &c.CreatedAt,
 		"updated_at":      &c.UpdatedAt,
+		etagAttr:          &c.ETag,
 	} {
 		v := str(name)
 		if v == nil {
@@ -348,8 +383,3 @@ func fromItem(item map[string]types.AttributeValue) (cliente.Cliente, error) {
 	return c, nil
 }
 
-func newToken() string {
-	b := make([]byte, 12)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}

@@ -64,7 +64,7 @@ func TestCreateAssignsIDsInOrder(t *testing.T) {
 			}
 		}
 		// A deleted id is never handed out again.
-		if _, err := s.Delete(ctx, 3); err != nil {
+		if _, err := s.Delete(ctx, 3, store.IfMatch{}); err != nil {
 			t.Fatal(err)
 		}
 		c, err := s.Create(ctx, pedro())
@@ -105,15 +105,16 @@ func TestUpdate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Update(ctx, created.ID, cliente.Changes{Telefono: set("+5559876543"), Email: clear})
+		got, err := s.Update(ctx, created.ID, cliente.Changes{Telefono: set("+5559876543"), Email: clear}, store.IfMatch{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := created
 		want.Telefono, want.Email = str("+5559876543"), nil
-		want.UpdatedAt = got.UpdatedAt
-		if !reflect.DeepEqual(got, want) || got.UpdatedAt == created.UpdatedAt {
-			t.Fatalf("update = %+v, want %+v with a new updated_at", got, want)
+		want.UpdatedAt, want.ETag = got.UpdatedAt, got.ETag
+		if !reflect.DeepEqual(got, want) || got.UpdatedAt == created.UpdatedAt ||
+			got.ETag == created.ETag || !store.IsETag(got.ETag) {
+			t.Fatalf("update = %+v, want %+v with a new updated_at and entity tag", got, want)
 		}
 		stored, err := s.Get(ctx, created.ID)
 		if err != nil || !reflect.DeepEqual(stored, got) {
@@ -125,7 +126,7 @@ func TestUpdate(t *testing.T) {
 func TestUpdateNeverCreates(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *store.Store, _ *dynamotest.Backend) {
 		ctx := context.Background()
-		if _, err := s.Update(ctx, 42, cliente.Changes{Nombres: set("X")}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Update(ctx, 42, cliente.Changes{Nombres: set("X")}, store.IfMatch{}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("update missing: err = %v, want ErrNotFound", err)
 		}
 		if _, err := s.Get(ctx, 42); !errors.Is(err, store.ErrNotFound) {
@@ -135,10 +136,10 @@ func TestUpdateNeverCreates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Delete(ctx, created.ID); err != nil {
+		if _, err := s.Delete(ctx, created.ID, store.IfMatch{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Update(ctx, created.ID, cliente.Changes{Telefono: set("5551234567")}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Update(ctx, created.ID, cliente.Changes{Telefono: set("5551234567")}, store.IfMatch{}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("update deleted: err = %v, want ErrNotFound", err)
 		}
 		if _, err := s.Get(ctx, created.ID); !errors.Is(err, store.ErrNotFound) {
@@ -158,11 +159,11 @@ func TestDelete(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		old, err := s.Delete(ctx, created.ID)
+		old, err := s.Delete(ctx, created.ID, store.IfMatch{})
 		if err != nil || !reflect.DeepEqual(old, created) {
 			t.Fatalf("delete = %+v, %v; want %+v", old, err, created)
 		}
-		if _, err := s.Delete(ctx, created.ID); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Delete(ctx, created.ID, store.IfMatch{}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("second delete: err = %v, want ErrNotFound", err)
 		}
 	})
@@ -176,7 +177,7 @@ func TestListPages(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Delete(ctx, 4); err != nil {
+		if _, err := s.Delete(ctx, 4, store.IfMatch{}); err != nil {
 			t.Fatal(err)
 		}
 		var ids []int64

@@ -1,0 +1,151 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/clientes-api/clientes/internal/store"
+)
+
+var (
+	errPrecondition   = errors.New("api: malformed If-Match or If-None-Match")
+	errIdempotencyKey = errors.New("api: malformed Idempotency-Key")
+)
+
+// entityTag is one entity tag of a precondition header (RFC 9110 §8.8.3).
+type entityTag struct {
+	weak   bool
+	opaque string // between the quotes
+}
+
+// tagList is a parsed If-Match or If-None-Match: "*", or a list of tags.
+type tagList struct {
+	any  bool
+	tags []entityTag
+}
+
+// header joins the values of a request header with commas, as API Gateway
+// joins a repeated header, so that both readings are the same. given is
+// false when the request has no such header.
+func header(r *http.Request, name string) (v string, given bool) {
+	values, given := r.Header[http.CanonicalHeaderKey(name)]
+	return strings.Join(values, ","), given
+}
+
+// parseTagList reads `"*" / #entity-tag` (RFC 9110 §13.1.1): empty list
+// elements are skipped, as the list syntax allows, but at least one tag, or
+// a lone *, must be there.
+func parseTagList(v string) (tagList, error) {
+	if strings.Trim(v, " \t") == "*" {
+		return tagList{any: true}, nil
+	}
+	var l tagList
+	for i := 0; ; {
+		for i < len(v) && (v[i] == ' ' || v[i] == '\t' || v[i] == ',') {
+			i++
+		}
+		if i == len(v) {
+			break
+		}
+		var t entityTag
+		if strings.HasPrefix(v[i:], "W/") {
+			t.weak = true
+			i += 2
+		}
+		if i == len(v) || v[i] != '"' {
+			return tagList{}, errPrecondition
+		}
+		end := i + 1
+		for end < len(v) && v[end] != '"' {
+			if c := v[end]; c < 0x21 || c == 0x7f { // etagc: %x21 / %x23-7E / obs-text
+				return tagList{}, errPrecondition
+			}
+			end++
+		}
+		if end == len(v) {
+			return tagList{}, errPrecondition
+		}
+		t.opaque = v[i+1 : end]
+		l.tags = append(l.tags, t)
+		i = end + 1
+		for i < len(v) && (v[i] == ' ' || v[i] == '\t') {
+			i++
+		}
+		if i < len(v) && v[i] != ',' {
+			return tagList{}, errPrecondition
+		}
+	}
+	if len(l.tags) == 0 {
+		return tagList{}, errPrecondition
+	}
+	return l, nil
+}
+
+// ifMatch reads If-Match into the store's condition: strong comparison, so
+// weak tags never match, and only tags the store could have made are kept.
+func ifMatch(r *http.Request) (store.IfMatch, error) {
+	v, given := header(r, "If-Match")
+	if !given {
+		return store.IfMatch{}, nil
+	}
+	l, err := parseTagList(v)
+	if err != nil || l.any {
+		return store.IfMatch{}, err
+	}
+	m := store.IfMatch{Checked: true}
+	for _, t := range l.tags {
+		if !t.weak && store.IsETag(t.opaque) && !slices.Contains(m.Tags, t.opaque) {
+			m.Tags = append(m.Tags, t.opaque)
+		}
+	}
+	if len(m.Tags) > store.MaxTags {
+		return store.IfMatch{}, errPrecondition
+	}
+	return m, nil
+}
+
+// ifNoneMatch reads If-None-Match into a test of a current tag: weak
+// comparison, so W/"x" matches "x". With no header, nothing matches.
+func ifNoneMatch(r *http.Request) (func(etag string) bool, error) {
+	v, given := header(r, "If-None-Match")
+	if !given {
+		return func(string) bool { return false }, nil
+	}
+	l, err := parseTagList(v)
+	if err != nil {
+		return nil, err
+	}
+	return func(etag string) bool {
+		return l.any || slices.ContainsFunc(l.tags, func(t entityTag) bool { return t.opaque == etag })
+	}, nil
+}
+
+// MaxIdempotencyKey is the longest Idempotency-Key accepted.
+const MaxIdempotencyKey = 255
+
+// idempotencyKey reads Idempotency-Key: 1 to 255 visible ASCII characters,
+// or the same in double quotes, the draft's structured-field form.
+func idempotencyKey(r *http.Request) (key string, given bool, err error) {
+	v, given := header(r, "Idempotency-Key")
+	if !given {
+		return "", false, nil
+	}
+	v = strings.Trim(v, " \t") // as net/http trims a value, so API Gateway's match
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	if len(v) < 1 || len(v) > MaxIdempotencyKey {
+		return "", true, errIdempotencyKey
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x21 || v[i] > 0x7e {
+			return "", true, errIdempotencyKey
+		}
+	}
+	return v, true, nil
+}
+
+// quoteETag writes a store tag as the ETag header's strong entity tag.
+func quoteETag(etag string) string { return `"` + etag + `"` }
