@@ -382,4 +382,3 @@ func fromItem(item map[string]types.AttributeValue) (cliente.Cliente, error) {
 	c.Email = str(cliente.Email)
 	return c, nil
 }
-
