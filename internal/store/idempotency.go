@@ -143,8 +143,9 @@ func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemK
 	// its cliente stored with it. This request's id is skipped, never reused.
 	old := canceled.CancellationReasons[1].Item
 	if len(old) == 0 {
-		// The DynamoDB did not return the item (dynalite has no
-		// transactions at all; this serves any other that lacks the option).
+		// The DynamoDB did not return the item with the cancellation
+		// (minidyn v0.8.2 does not; AWS does): one consistent read, on
+		// this losing path only.
 		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: k, ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			return Kept{}, false, classify("get kept answer", err)
