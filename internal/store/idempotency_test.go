@@ -64,7 +64,10 @@ func TestCreateOnce(t *testing.T) {
 	same.Telefono = cliente.Field{Set: true} // null is the same as absent
 	for _, step := range []func() error{
 		func() error { return nil },
-		func() error { _, err := s.Update(ctx, 1, cliente.Changes{Nombres: set("Otro")}, store.IfMatch{}); return err },
+		func() error {
+			_, err := s.Update(ctx, 1, cliente.Changes{Nombres: set("Otro")}, store.IfMatch{})
+			return err
+		},
 		func() error { _, err := s.Delete(ctx, 1, store.IfMatch{}); return err },
 	} {
 		if err := step(); err != nil {
