@@ -19,7 +19,7 @@ SAM_GO_ENV := CGO_ENABLED=0 GOFLAGS="-buildvcs=false -tags=lambda.norpc '-ldflag
 
 FUZZTIME ?= 60s
 FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
-        internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging
+        internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging internal/api:FuzzParseTagList internal/api:FuzzIdempotencyKey
 
 .PHONY: run test vet lint gotest fuzz bench build deploy tools clean
 

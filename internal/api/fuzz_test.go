@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"math/big"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -127,6 +128,73 @@ func FuzzReadPaging(f *testing.F) {
 			t.Fatalf("readPaging(%.80q) = %d, %d; want an error", q, after, limit)
 		case ok && (after != wantAfter || limit != wantLimit):
 			t.Fatalf("readPaging(%.80q) = %d, %d; want %d, %d", q, after, limit, wantAfter, wantLimit)
+		}
+	})
+}
+
+// tagListForm is RFC 9110's `"*" / #entity-tag`, list elements possibly
+// empty, as a regular expression: the oracle of parseTagList.
+var tagListForm = regexp.MustCompile(`^(?:[ \t]*\*[ \t]*|[ \t,]*(?:W/)?"[!#-~\x80-\xff]*"(?:[ \t]*,[ \t,]*(?:W/)?"[!#-~\x80-\xff]*")*[ \t,]*)$`)
+
+func FuzzParseTagList(f *testing.F) {
+	for _, s := range []string{`*`, ` * `, `"a"`, `W/"a"`, `"a", W/"b"`, `, ,"a",`, `"a,b"`, `""`, `abc`, `"a" "b"`,
+		`*, "a"`, `W/ "a"`, `w/"a"`, "\"a\x80\"", "\"a\tb\"", `"a"b"`, ``, `,`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l, err := parseTagList(s)
+		// The regexp reads bytes; Go's reads runes: compare on bytes.
+		if ok := tagListForm.MatchString(latin1(s)); ok != (err == nil) {
+			t.Fatalf("parseTagList(%q) = %+v, %v; the grammar says ok=%v", s, l, err, ok)
+		}
+		if err != nil || l.any {
+			return
+		}
+		parts := make([]string, len(l.tags))
+		for i, tag := range l.tags {
+			parts[i] = `"` + tag.opaque + `"`
+			if tag.weak {
+				parts[i] = "W/" + parts[i]
+			}
+		}
+		again, err := parseTagList(strings.Join(parts, ", "))
+		if err != nil || len(again.tags) != len(l.tags) {
+			t.Fatalf("%q read as %+v, written back and read as %+v, %v", s, l, again, err)
+		}
+		for i := range again.tags {
+			if again.tags[i] != l.tags[i] {
+				t.Fatalf("%q: tag %d is %+v, then %+v", s, i, l.tags[i], again.tags[i])
+			}
+		}
+	})
+}
+
+// latin1 spells each byte of s as the rune of the same number, so that a
+// regexp's byte ranges see bytes.
+func latin1(s string) string {
+	r := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		r[i] = rune(s[i])
+	}
+	return string(r)
+}
+
+func FuzzIdempotencyKey(f *testing.F) {
+	for _, s := range []string{`k`, `"k"`, `""`, `"`, `a b`, ` k `, strings.Repeat("k", 255), strings.Repeat("k", 256),
+		`"` + strings.Repeat("k", 255) + `"`, "clave-ñ", "a\x7fb", `"a"b"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r := &http.Request{Header: http.Header{"Idempotency-Key": {s}}}
+		key, given, err := idempotencyKey(r)
+		v := strings.Trim(s, " \t")
+		inner := v
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			inner = v[1 : len(v)-1]
+		}
+		ok := len(inner) >= 1 && len(inner) <= 255 && strings.Trim(inner, "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") == ""
+		if !given || ok != (err == nil) || (ok && key != inner) {
+			t.Fatalf("idempotencyKey(%q) = %q, %v, %v; want ok=%v with %q", s, key, given, err, ok, inner)
 		}
 	})
 }

@@ -33,10 +33,17 @@ func (f *Faults) Error(op, code string, times int) {
 	if code == "InternalServerError" || code == "ServiceUnavailable" {
 		status = http.StatusInternalServerError
 	}
+	f.Respond(op, status, fmt.Sprintf(`{"__type":"com.amazonaws.dynamodb.v20120810#%s","message":"injected %s"}`, code, code), times)
+}
+
+// Respond makes the next times requests for op answer status and body, a
+// DynamoDB JSON error of the caller's making (a transaction's cancellation
+// reasons, say), without reaching DynamoDB.
+func (f *Faults) Respond(op string, status int, body string, times int) {
 	f.add(op, times, func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"__type":"com.amazonaws.dynamodb.v20120810#%s","message":"injected %s"}`, code, code)
+		io.WriteString(w, body)
 	})
 }
 
