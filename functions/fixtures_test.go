@@ -31,30 +31,38 @@ func TestMain(m *testing.M) {
 
 const ts = `"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"`
 
+const created = `\{"message":"Cliente creado","cliente":\{"id":4,"nombres":"Ana","apellidos":"García","telefono":"\(555\) 123-4567","email":"ana@example\.com","created_at":` + ts + `,"updated_at":` + ts + `\}\}`
+
 // expected is what each fixture must answer after seed has run on an empty
 // table. Every fixture needs a line here, and every line a fixture.
 var expected = map[string]struct {
 	status int
 	body   string // a regular expression the whole body must match
+	// etag: the answer carries an ETag; transactions: the fixture needs
+	// TransactWriteItems, which dynalite lacks.
+	etag, transactions bool
 }{
-	"create-ok":                 {201, `\{"message":"Cliente creado","cliente":\{"id":4,"nombres":"Ana","apellidos":"García","telefono":"\(555\) 123-4567","email":"ana@example\.com","created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
-	"create-invalid":            {400, `\{"message":"Datos inválidos","errors":\{"id":"[^"]+","nombres":"[^"]+"\}\}`},
-	"create-bad-json":           {400, `\{"message":"JSON inválido"\}`},
-	"create-wrong-content-type": {415, `\{"message":"Content-Type debe ser application/json"\}`},
-	"list-ok":                   {200, `\{"clientes":\[\{"id":1,[^\]]+\},\{"id":2,[^\]]+\}\],"next_cursor":"[A-Za-z0-9_-]+"\}`},
-	"list-bad-limit":            {400, `\{"message":"Parámetros de paginación inválidos"\}`},
-	"get-ok":                    {200, `\{"cliente":\{"id":1,"nombres":"Pedro","apellidos":"Martínez","telefono":null,"email":null,"created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
-	"get-not-found":             {404, `\{"message":"Cliente no encontrado"\}`},
-	"get-bad-id":                {400, `\{"message":"ID de cliente inválido"\}`},
-	"update-ok":                 {200, `\{"message":"Cliente actualizado","cliente":\{"id":2,"nombres":"Lucía","apellidos":"Gómez","telefono":"\+5559876543","email":"pedro@example\.com","created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
-	"update-no-content-type":    {200, `\{"message":"Cliente actualizado","cliente":\{"id":2,"nombres":"Lucía","apellidos":"Gómez Ruiz","telefono":"5551234567","email":null,"created_at":` + ts + `,"updated_at":` + ts + `\}\}`},
-	"update-not-found":          {404, `\{"message":"Cliente no encontrado"\}`},
-	"update-bad-id":             {400, `\{"message":"ID de cliente inválido"\}`},
-	"update-bad-json":           {400, `\{"message":"JSON inválido"\}`},
-	"update-empty":              {400, `\{"message":"No hay campos para actualizar"\}`},
-	"delete-ok":                 {200, `\{"message":"Cliente eliminado","cliente":\{"id":3,"nombres":"Juan","apellidos":"Pérez",.*\}\}`},
-	"delete-not-found":          {404, `\{"message":"Cliente no encontrado"\}`},
-	"delete-bad-id":             {400, `\{"message":"ID de cliente inválido"\}`},
+	"create-ok":                 {201, created, true, false},
+	"create-keyed":              {201, created, true, true},
+	"create-invalid":            {400, `\{"message":"Datos inválidos","errors":\{"id":"[^"]+","nombres":"[^"]+"\}\}`, false, false},
+	"create-bad-json":           {400, `\{"message":"JSON inválido"\}`, false, false},
+	"create-wrong-content-type": {415, `\{"message":"Content-Type debe ser application/json"\}`, false, false},
+	"list-ok":                   {200, `\{"clientes":\[\{"id":1,[^\]]+\},\{"id":2,[^\]]+\}\],"next_cursor":"[A-Za-z0-9_-]+"\}`, false, false},
+	"list-bad-limit":            {400, `\{"message":"Parámetros de paginación inválidos"\}`, false, false},
+	"get-ok":                    {200, `\{"cliente":\{"id":1,"nombres":"Pedro","apellidos":"Martínez","telefono":null,"email":null,"created_at":` + ts + `,"updated_at":` + ts + `\}\}`, true, false},
+	"get-not-modified":          {304, ``, true, false},
+	"get-not-found":             {404, `\{"message":"Cliente no encontrado"\}`, false, false},
+	"get-bad-id":                {400, `\{"message":"ID de cliente inválido"\}`, false, false},
+	"update-ok":                 {200, `\{"message":"Cliente actualizado","cliente":\{"id":2,"nombres":"Lucía","apellidos":"Gómez","telefono":"\+5559876543","email":"pedro@example\.com","created_at":` + ts + `,"updated_at":` + ts + `\}\}`, true, false},
+	"update-stale-if-match":     {412, `\{"message":"El cliente fue modificado por otra solicitud"\}`, true, false},
+	"update-no-content-type":    {200, `\{"message":"Cliente actualizado","cliente":\{"id":2,"nombres":"Lucía","apellidos":"Gómez Ruiz","telefono":"5551234567","email":null,"created_at":` + ts + `,"updated_at":` + ts + `\}\}`, true, false},
+	"update-not-found":          {404, `\{"message":"Cliente no encontrado"\}`, false, false},
+	"update-bad-id":             {400, `\{"message":"ID de cliente inválido"\}`, false, false},
+	"update-bad-json":           {400, `\{"message":"JSON inválido"\}`, false, false},
+	"update-empty":              {400, `\{"message":"No hay campos para actualizar"\}`, false, false},
+	"delete-ok":                 {200, `\{"message":"Cliente eliminado","cliente":\{"id":3,"nombres":"Juan","apellidos":"Pérez",.*\}\}`, false, false},
+	"delete-not-found":          {404, `\{"message":"Cliente no encontrado"\}`, false, false},
+	"delete-bad-id":             {400, `\{"message":"ID de cliente inválido"\}`, false, false},
 }
 
 // seedBodies are the clientes every fixture finds: ids 1, 2 and 3.
@@ -150,8 +158,11 @@ func checkResponse(t *testing.T, name string, resp events.APIGatewayV2HTTPRespon
 	if resp.StatusCode != want.status || !regexp.MustCompile(`^`+want.body+`$`).MatchString(body) {
 		t.Errorf("%s: = %d %s\nwant %d %s", name, resp.StatusCode, body, want.status, want.body)
 	}
-	if ct := resp.Headers["Content-Type"]; ct != api.ContentType {
+	if ct := resp.Headers["Content-Type"]; ct != api.ContentType && resp.StatusCode != 304 {
 		t.Errorf("%s: Content-Type = %q", name, ct)
+	}
+	if etag := resp.Headers["Etag"]; want.etag != regexp.MustCompile(`^"[0-9a-f]{24}"$`).MatchString(etag) {
+		t.Errorf("%s: ETag = %q, want one: %v", name, etag, want.etag)
 	}
 	if leak := apitest.Leak(resp.StatusCode, body); leak != "" {
 		t.Errorf("%s: error body leaks %q", name, leak)

@@ -43,7 +43,9 @@ func TestEntityTags(t *testing.T) {
 	put := func(h map[string]string) request {
 		return request{method: "PUT", path: "/api/clientes/1", body: `{"telefono":"5551234567"}`, header: h}
 	}
-	del := func(h map[string]string) request { return request{method: "DELETE", path: "/api/clientes/1", header: h} }
+	del := func(h map[string]string) request {
+		return request{method: "DELETE", path: "/api/clientes/1", header: h}
+	}
 	im := func(v string) map[string]string { return map[string]string{"If-Match": v} }
 	inm := func(v string) map[string]string { return map[string]string{"If-None-Match": v} }
 	const stale = "El cliente fue modificado por otra solicitud"
@@ -132,7 +134,7 @@ func TestSafeWriteBadHeaders(t *testing.T) {
 		add(request{method: "DELETE", path: "/api/clientes/1", header: map[string]string{"If-Match": v}}, 400, badPrecondition)
 		add(request{method: "GET", path: "/api/clientes/1", header: map[string]string{"If-None-Match": v}}, 400, badPrecondition)
 	}
-	for _, v := range []string{` `, `a b`, `""`, `"`+strings.Repeat("k", 256)+`"`, strings.Repeat("k", 256), "clave-ñ", "a\x7fb"} {
+	for _, v := range []string{` `, `a b`, `""`, `"` + strings.Repeat("k", 256) + `"`, strings.Repeat("k", 256), "clave-ñ", "a\x7fb"} {
 		add(request{method: "POST", path: "/api/clientes", body: `{"nombres":"A","apellidos":"B"}`, header: map[string]string{"Idempotency-Key": v}}, 400, badKey)
 	}
 	// The order of checks: the id first, then the header, then the body.

@@ -13,6 +13,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -41,7 +44,6 @@ type Backend struct {
 	Counts *Counts
 	// Faults injects failures in front of it.
 	Faults *Faults
-	opts   []func(*dynamodb.Options)
 }
 
 // Client returns a client of b, built as the functions build theirs but
@@ -50,7 +52,7 @@ type Backend struct {
 func (b *Backend) Client(t testing.TB, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	t.Helper()
 	fast := func(o *dynamodb.Options) { o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, 5*time.Millisecond) }
-	db, err := store.NewClient(store.Config{Endpoint: b.Endpoint, Region: "us-east-1"}, append(append(b.opts, fast), optFns...)...)
+	db, err := store.NewClient(store.Config{Endpoint: b.Endpoint, Region: "us-east-1"}, append([]func(*dynamodb.Options){fast}, optFns...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,12 +72,23 @@ func (b *Backend) Table(t testing.TB, db store.TableAPI) string {
 	return name
 }
 
-// Minidyn starts minidyn's HTTP server in-process for the test.
+// Minidyn starts minidyn's HTTP server in-process for the test, behind the
+// X-Amz-Crc32 header DynamoDB sends and minidyn does not, so that any client,
+// a function's bootstrap under the emulator among them, checks its answers
+// as it does AWS's.
 func Minidyn(t testing.TB) *Backend {
-	b := watch(t, "minidyn", miniserver.NewServer())
-	// minidyn sends no X-Amz-Crc32 header to check responses against.
-	b.opts = []func(*dynamodb.Options){func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }}
-	return b
+	return watch(t, "minidyn", withCRC32(miniserver.NewServer()))
+}
+
+func withCRC32(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		maps.Copy(w.Header(), rec.Header())
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(rec.Body.Bytes())), 10))
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
 }
 
 // watch serves h for the test behind request counting and fault injection.
