@@ -39,7 +39,7 @@ lint: tools
 # The Go benchmarks run once here, so they keep compiling and working; no
 # test asserts a timing.
 gotest: tools
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -shuffle=on -count=1 ./...
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./internal/api
 
 # Cold start, footprint, overhead and cost against two baselines, measured

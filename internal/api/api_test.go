@@ -69,6 +69,34 @@ func (r response) json(t *testing.T) map[string]any {
 
 func (s *server) do(t *testing.T, req request) response {
 	t.Helper()
+	s.counts.Take()
+	r, w := s.serve(req)
+	checkSpec(t, r, req.body, w)
+	resp := response{status: w.Code, header: w.Header(), body: w.Body.String(), trips: s.counts.Take()}
+	if ct := resp.header.Get("Content-Type"); ct != api.ContentType && resp.status != http.StatusNotModified {
+		t.Errorf("%s %s: Content-Type = %q, want %q", req.method, req.path, ct, api.ContentType)
+	}
+	if leak := apitest.Leak(resp.status, resp.body); leak != "" {
+		t.Errorf("%s %s: error body leaks %q: %s", req.method, req.path, leak, resp.body)
+	}
+	return resp
+}
+
+// serve routes req as API Gateway does and answers it.
+func (s *server) serve(req request) (*http.Request, *httptest.ResponseRecorder) {
+	r := newRequest(req)
+	w := httptest.NewRecorder()
+	h := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { api.NotFound(w) }))
+	for _, rt := range api.Routes {
+		if _, ok := rt.Match(r.Method, r.URL.Path); ok {
+			h = s.routes[rt.Key()]
+		}
+	}
+	h.ServeHTTP(w, r)
+	return r, w
+}
+
+func newRequest(req request) *http.Request {
 	r := httptest.NewRequest(req.method, "http://api.test"+req.path, strings.NewReader(req.body))
 	if req.body != "" {
 		r.Header.Set("Content-Type", "application/json")
@@ -80,24 +108,7 @@ func (s *server) do(t *testing.T, req request) response {
 			r.Header.Set(k, v)
 		}
 	}
-	s.counts.Take()
-	w := httptest.NewRecorder()
-	h := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { api.NotFound(w) }))
-	for _, rt := range api.Routes {
-		if _, ok := rt.Match(r.Method, r.URL.Path); ok {
-			h = s.routes[rt.Key()]
-		}
-	}
-	h.ServeHTTP(w, r)
-	checkSpec(t, r, req.body, w)
-	resp := response{status: w.Code, header: w.Header(), body: w.Body.String(), trips: s.counts.Take()}
-	if ct := resp.header.Get("Content-Type"); ct != api.ContentType && resp.status != http.StatusNotModified {
-		t.Errorf("%s %s: Content-Type = %q, want %q", req.method, req.path, ct, api.ContentType)
-	}
-	if leak := apitest.Leak(resp.status, resp.body); leak != "" {
-		t.Errorf("%s %s: error body leaks %q: %s", req.method, req.path, leak, resp.body)
-	}
-	return resp
+	return r
 }
 
 func (s *server) create(t *testing.T, body string) cliente.Cliente {
