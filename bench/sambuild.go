@@ -5,8 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-
-	"github.com/clientes-api/clientes/internal/lambdatest"
 )
 
 // samSizes is what `sam build` writes for each function: plainly, and with
@@ -34,7 +32,7 @@ func samBuild(tmp string) (*samSizes, error) {
 		sizes map[string]int64
 	}{
 		{filepath.Join(tmp, "sam-plain"), []string{"GOFLAGS=-buildvcs=false"}, out.plain},
-		{filepath.Join(tmp, "sam-flags"), lambdatest.SAMBuildEnv(), out.flagged},
+		{filepath.Join(tmp, "sam-flags"), nil, out.flagged},
 	} {
 		cmd := exec.Command(sam, "build", "--template-file", "template.yaml", "--build-dir", run.dir, "--cache-dir", run.dir+"-cache")
 		cmd.Env = append(os.Environ(), append(run.env, "SAM_CLI_TELEMETRY=0")...)
