@@ -40,14 +40,17 @@ lint: tools
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(VENV)/bin/sam validate --lint --region us-east-1
 
-# The Go benchmarks run once here, so they keep compiling and working; no
+# The Go benchmarks run once here, and the benchmark program makes a -quick
+# smoke run into a temporary folder, so they keep compiling and working; no
 # test asserts a timing.
 gotest: tools
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./internal/api
+	@d=$$(mktemp -d) && $(GO) run ./bench -quick -out $$d/bench.md && rm -rf $$d
 
-# Cold start, footprint, overhead and cost against two baselines, measured
-# side by side in one run; rewrites BENCHMARKS.md.
+# Cold start, footprint, overhead, and each memory size's latency and cost,
+# against two baselines side by side in one run; rewrites BENCHMARKS.md and
+# BENCHMARKS.svg.
 bench: tools
 	$(GO) run ./bench
 
