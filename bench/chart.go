@@ -26,9 +26,9 @@ func chart(rows []sizeRow) string {
 		unit  string
 		s     []series
 	}{
-		{"Latency, slowest function (ms)", "ms", []series{
-			{"warm p99", "#4e79a7", func(r sizeRow) float64 { return r.WorstP99 }},
-			{"first request (cold), median", "#f28e2b", func(r sizeRow) float64 { return r.WorstFirst }},
+		{"Latency (ms)", "ms", []series{
+			{"warm p99, median of the routes", "#4e79a7", func(r sizeRow) float64 { return r.MedP99 }},
+			{"cold first request, slowest route", "#f28e2b", func(r sizeRow) float64 { return r.WorstFirst }},
 		}},
 		{"Cost per million requests, mean of the routes ($)", "$", []series{
 			{"total", "#59a14f", func(r sizeRow) float64 { return r.MeanCost }},
@@ -70,7 +70,7 @@ func chart(rows []sizeRow) string {
 		}
 		for j, s := range pn.s {
 			y := float64(h) - 20
-			lx := x0 + j*170
+			lx := x0 + j*200
 			fmt.Fprintf(&b, `<rect x="%d" y="%.0f" width="10" height="10" fill="%s"/><text x="%d" y="%.0f">%s</text>`+"\n", lx, y-9, s.color, lx+14, y, s.label)
 		}
 	}

@@ -144,12 +144,16 @@ func costPerMillion(memoryMB int, durations []float64, w *warmResult) (billed, t
 
 // sizeRow is one memory size, summed up over the functions.
 type sizeRow struct {
-	MB, Quota                    int
-	VCPU, WorstP99, WorstFirst   float64
-	PerMS                        float64 // $ per million requests for each further billed ms
-	MeanCost, CostVsCheapest     float64
-	Affordable, Chosen, Deployed bool
-	Fn                           []sizeFn
+	MB, Quota                int
+	VCPU                     float64
+	MinP99, MedP99, MaxP99   float64 // the five functions' warm p99s
+	WorstFirst               float64 // the slowest function's median first request
+	MeanCost, CostVsCheapest float64
+	PerMS                    float64 // $ per million requests for each further billed ms
+	BreakEven                float64 // ms per request DynamoDB may add before the cost rule fails; 0 if n/a
+	Affordable, Chosen       bool
+	Deployed                 bool
+	Fn                       []sizeFn
 }
 
 type sizeFn struct {
@@ -158,48 +162,62 @@ type sizeFn struct {
 }
 
 // memoryRows sums up the sweep and picks the size the numbers favour: among
-// the sizes whose mean cost per million is within costSlack of the cheapest,
-// the smallest whose slowest warm p99 is within latencySlack of the fastest.
-func (r *results) memoryRows() ([]sizeRow, *sizeRow) {
+// the sizes whose mean cost per million is within costSlack of the cheapest
+// (the affordable ones), the smallest whose functions' median warm p99 lies
+// within the spread of the five p99s at the affordable size with the lowest
+// median: as fast as that one within this run's noise.
+func (r *results) memoryRows() ([]sizeRow, *sizeRow, *sizeRow) {
 	var rows []sizeRow
 	for _, s := range r.sizesRun {
 		row := sizeRow{MB: s.mb, Quota: s.quota, VCPU: float64(s.mb) / mbPerVCPU, Deployed: s.mb == deployedMB,
 			PerMS: 1e6 * 0.001 * float64(s.mb) / 1024 * lambdaGBSecondARM}
+		var p99s []float64
 		for _, t := range functions() {
 			f := s.fn[t.name]
 			billed, cost := costPerMillion(s.mb, f.duration, r.warm[t.name])
 			d := summarize(f.duration)
 			fn := sizeFn{t.name, median(f.init), median(f.first), d.P50, d.P99, billed, cost}
 			row.Fn = append(row.Fn, fn)
-			row.WorstP99, row.WorstFirst = max(row.WorstP99, d.P99), max(row.WorstFirst, fn.First)
+			p99s = append(p99s, d.P99)
+			row.WorstFirst = max(row.WorstFirst, fn.First)
 			row.MeanCost += cost / float64(len(functions()))
 		}
+		p := summarize(p99s)
+		row.MinP99, row.MedP99, row.MaxP99 = p.Min, p.P50, p.Max
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	cheapest, fastest := math.Inf(1), math.Inf(1)
-	for _, row := range rows {
-		cheapest = min(cheapest, row.MeanCost)
-	}
-	for i := range rows {
-		rows[i].CostVsCheapest = rows[i].MeanCost/cheapest - 1
-		if rows[i].Affordable = rows[i].CostVsCheapest <= costSlack; rows[i].Affordable {
-			fastest = min(fastest, rows[i].WorstP99)
+	cheapest, fastest := 0, -1
+	for i, row := range rows {
+		if row.MeanCost < rows[cheapest].MeanCost {
+			cheapest = i
 		}
 	}
 	for i := range rows {
-		if rows[i].Affordable && rows[i].WorstP99 <= fastest*(1+latencySlack) {
+		rows[i].CostVsCheapest = rows[i].MeanCost/rows[cheapest].MeanCost - 1
+		if rows[i].Affordable = rows[i].CostVsCheapest <= costSlack; rows[i].Affordable && (fastest < 0 || rows[i].MedP99 < rows[fastest].MedP99) {
+			fastest = i
+		}
+		// Extra billed ms per request, at every size alike, that would take
+		// this size's cost past the slack over the cheapest one's.
+		c0, p0 := (1+costSlack)*rows[cheapest].MeanCost, (1+costSlack)*rows[cheapest].PerMS
+		if rows[i].PerMS > p0 && rows[i].Affordable {
+			rows[i].BreakEven = (c0 - rows[i].MeanCost) / (rows[i].PerMS - p0)
+		}
+	}
+	for i := range rows {
+		if rows[i].Affordable && rows[i].MedP99 <= rows[fastest].MaxP99 {
 			rows[i].Chosen = true
-			return rows, &rows[i]
+			return rows, &rows[i], &rows[fastest]
 		}
 	}
-	return rows, nil
+	return rows, nil, &rows[fastest]
 }
 
 func (r *results) write() error {
-	rows, chosen := r.memoryRows()
+	rows, chosen, fastest := r.memoryRows()
 	w := func(name string) *warmResult {
 		if name == "page" {
 			return r.page
@@ -245,7 +263,7 @@ func (r *results) write() error {
 		"C": map[string]any{"Cold": c.cold, "Warm": c.warm, "Warmup": c.warmup, "PageRuns": c.pageRuns,
 			"SizeCold": c.sizeCold, "SizeWarm": c.sizeWarm, "Reps": c.reps, "OverheadOps": c.overheadOps, "Quick": c.quick}, "M": r.machine, "Elapsed": r.elapsed.Round(time.Second).String(), "Arch": runtime.GOARCH,
 		"Arches": arches, "Targets": names(targets), "Functions": names(functions()), "Checks": r.checks(), "SAM": r.sam,
-		"Page": r.page, "Rows": rows, "Chosen": chosen, "DeployedMB": deployedMB, "NoCgroup": r.noCgroup,
+		"Page": r.page, "Rows": rows, "Chosen": chosen, "Fastest": fastest, "Smallest": first(rows), "DeployedMB": deployedMB, "NoCgroup": r.noCgroup,
 		"Period": cfsPeriod / 1000, "MBPerVCPU": mbPerVCPU, "Lines": r.lines, "Chart": filepathBase(r.config.chart),
 		"Retries": r.retries(), "PricesAsOf": pricesAsOf, "Prices": map[string]float64{"gbs": lambdaGBSecondARM,
 			"req": lambdaPerMillion, "api": httpAPIPerMillion, "wru": dynamoWRUPerMillion, "rru": dynamoRRUPerMillion},
@@ -308,7 +326,7 @@ func (r *results) summary() string {
 	for _, ch := range r.checks() {
 		fmt.Fprintf(&b, "%s: %s (%s): %s\n", ch.Name, ch.Measured, ch.Limit, ch.Verdict)
 	}
-	if _, chosen := r.memoryRows(); chosen != nil {
+	if _, chosen, _ := r.memoryRows(); chosen != nil {
 		fmt.Fprintf(&b, "memory size favoured: %d MB (template.yaml: %d MB)\n", chosen.MB, deployedMB)
 	}
 	for _, e := range r.errors() {
@@ -323,4 +341,11 @@ func names(ts []*target) []string {
 		out = append(out, t.name)
 	}
 	return out
+}
+
+func first(rows []sizeRow) *sizeRow {
+	if len(rows) == 0 {
+		return nil
+	}
+	return &rows[0]
 }
