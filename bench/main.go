@@ -83,7 +83,7 @@ func main() {
 	flag.IntVar(&c.warmup, "warmup", 10, "invocations after the cold one and before measuring")
 	flag.IntVar(&c.pageRuns, "page-runs", 100, "invocations of list with its default page of 50")
 	flag.IntVar(&c.sizeCold, "size-cold", 15, "cold starts per function at each memory size")
-	flag.IntVar(&c.sizeWarm, "size-warm", 300, "warm invocations per function at each memory size")
+	flag.IntVar(&c.sizeWarm, "size-warm", 200, "warm invocations per function at each memory size")
 	flag.IntVar(&c.reps, "reps", 15, "repetitions of the handler overhead measurement")
 	flag.IntVar(&c.overheadOps, "overhead-ops", 100, "requests per repetition, path and bare each")
 	flag.BoolVar(&c.quick, "quick", false, "a smoke run: few of everything, no sam build; its figures mean nothing")

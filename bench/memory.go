@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/clientes-api/clientes/internal/lambdatest"
 )
@@ -26,7 +27,8 @@ type sizeSample struct {
 
 // sweep runs every function at every memory size, each in a cgroup of this
 // run whose CPU quota is that size's share of a vCPU: c.sizeCold cold starts
-// (init and first request) and one warm emulator for c.sizeWarm invocations.
+// (init and first request) and one warm emulator for c.sizeWarm invocations,
+// one CFS period apart.
 func (em *emulation) sweep(ctx context.Context) ([]*sizeRun, error) {
 	var out []*sizeRun
 	for _, mb := range memorySizes {
@@ -91,6 +93,10 @@ func (em *emulation) sweepSize(ctx context.Context, g *cpuGroup, run *sizeRun) e
 		}
 		n := 1 + em.c.warmup + em.c.sizeWarm
 		for i := range n {
+			// One period's pause: each request starts with the quota
+			// refilled, as on an instance between requests. Back to back,
+			// the run itself would use up the quota and wait.
+			time.Sleep(cfsPeriod * time.Microsecond)
 			ev, err := em.event(t)
 			if err == nil {
 				_, err = invoke(ctx, e, t, ev)
