@@ -19,9 +19,11 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/clientes-api/clientes/internal/api"
@@ -113,7 +115,10 @@ func run(c config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	ctx := context.Background()
+	// Ctrl-C cancels the invocations in flight, so that the emulators are
+	// stopped and the cgroups removed on the way out.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	r := &results{config: c, machine: describeMachine()}
 
 	log.Printf("building %d bootstraps (make bootstrap) for linux/arm64 and linux/%s", len(targets), runtime.GOARCH)
