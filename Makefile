@@ -50,8 +50,8 @@ gotest: tools
 
 # Cold start, footprint, overhead, and each memory size's latency and cost,
 # against two baselines side by side in one run; rewrites BENCHMARKS.md and
-# BENCHMARKS.svg.
-bench: tools
+# BENCHMARKS.svg. It needs the Python tools (sam), not dynalite.
+bench: $(STAMP)
 	$(GO) run ./bench
 
 # Each fuzz target for FUZZTIME; a finding lands in testdata/fuzz/ as a seed
