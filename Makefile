@@ -13,15 +13,19 @@ DYNALITE_STAMP := $(DYNALITE_DIR)/node_modules/.installed-$(shell cksum < tools/
 export DYNALITE := $(DYNALITE_DIR)/node_modules/dynalite/cli.js
 export SAM_CLI_TELEMETRY := 0
 
-# What SAM's go1.x builder honours: it runs `go build` with this environment
-# (TrimGoPath in the template adds -trimpath). internal/lambdatest keeps the same.
-SAM_GO_ENV := CGO_ENABLED=0 GOFLAGS="-buildvcs=false -tags=lambda.norpc '-ldflags=-s -w'"
+# The one recipe that builds a function's bootstrap, with the one set of build
+# flags: a static, stripped binary without the RPC mode provided.al2023 never
+# uses. `sam build` comes here through the build-<LogicalId> targets below
+# (BuildMethod: makefile), internal/lambdatest and the benchmark through
+# `make bootstrap`.
+lambda_build = CGO_ENABLED=0 GOOS=$(2) GOARCH=$(3) $(GO) build -trimpath -buildvcs=false \
+	-tags lambda.norpc -ldflags '-s -w' -o $(4) $(1)
 
 FUZZTIME ?= 60s
 FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
         internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging internal/api:FuzzParseTagList internal/api:FuzzIdempotencyKey
 
-.PHONY: run test vet lint gotest fuzz bench build deploy tools clean
+.PHONY: run test vet lint gotest fuzz bench build deploy tools clean bootstrap
 
 run:
 	$(GO) run ./cmd/local
@@ -36,15 +40,18 @@ lint: tools
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(VENV)/bin/sam validate --lint --region us-east-1
 
-# The Go benchmarks run once here, so they keep compiling and working; no
+# The Go benchmarks run once here, and the benchmark program makes a -quick
+# smoke run into a temporary folder, so they keep compiling and working; no
 # test asserts a timing.
 gotest: tools
 	$(GO) test -race -shuffle=on -count=1 ./...
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./internal/api
+	@d=$$(mktemp -d) && $(GO) run ./bench -quick -out $$d/bench.md && rm -rf $$d
 
-# Cold start, footprint, overhead and cost against two baselines, measured
-# side by side in one run; rewrites BENCHMARKS.md.
-bench: tools
+# Cold start, footprint, overhead, and each memory size's latency and cost,
+# against two baselines side by side in one run; rewrites BENCHMARKS.md and
+# BENCHMARKS.svg. It needs the Python tools (sam), not dynalite.
+bench: $(STAMP)
 	$(GO) run ./bench
 
 # Each fuzz target for FUZZTIME; a finding lands in testdata/fuzz/ as a seed
@@ -54,9 +61,24 @@ fuzz:
 	  echo "== $${t#*:}"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
 	done
 
-# sam build with the build flags; sam deploy --guided after it.
+# sam build; sam deploy --guided after it. Plain `sam build` and `sam sync`
+# build the same bootstraps: the template sends each function here.
 build: tools
-	env $(SAM_GO_ENV) $(VENV)/bin/sam build
+	$(VENV)/bin/sam build
+
+# SAM runs these in the repository root (the template's WorkingDirectory) with
+# ARTIFACTS_DIR set to the function's build folder.
+build-CreateClienteFunction: ; $(call lambda_build,./functions/create,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
+build-ListClientesFunction:  ; $(call lambda_build,./functions/list,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
+build-GetClienteFunction:    ; $(call lambda_build,./functions/get,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
+build-UpdateClienteFunction: ; $(call lambda_build,./functions/update,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
+build-DeleteClienteFunction: ; $(call lambda_build,./functions/delete,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
+
+# make bootstrap PKG=./functions/get OUT=/tmp/bootstrap [GOOS_LAMBDA=linux GOARCH_LAMBDA=amd64]
+GOOS_LAMBDA ?= linux
+GOARCH_LAMBDA ?= arm64
+bootstrap:
+	@$(call lambda_build,$(PKG),$(GOOS_LAMBDA),$(GOARCH_LAMBDA),$(OUT))
 
 deploy: build
 	$(VENV)/bin/sam deploy --guided

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,19 +19,22 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/clientes-api/clientes/internal/cliente"
+	"github.com/clientes-api/clientes/internal/dynamotest"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
 const table = "clientes"
 
-// dynamo is minidyn served over loopback HTTP by this process, behind a
-// meter that counts each request and computes its capacity units.
+// dynamo is minidyn served over loopback HTTP by this process: requests are
+// counted by dynamotest.Counts, and their capacity units worked out by units.
 type dynamo struct {
 	endpoint string
-	meter    *meter
+	counts   *dynamotest.Counts
+	units    *units
+	client   *dynamodb.Client
 	srv      *http.Server
 	seeded   int
-	floorKey string // SDKFLOOR_KEY: the key of cliente 1
+	floorKey string // SDKFLOOR_KEY: the key of cliente 1, as the store writes it
 }
 
 func startDynamo(ctx context.Context, seed int) (*dynamo, error) {
@@ -40,20 +42,19 @@ func startDynamo(ctx context.Context, seed int) (*dynamo, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &meter{mini: miniserver.NewServer()}
-	d := &dynamo{endpoint: "http://" + ln.Addr().String(), meter: m,
-		srv: &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}}
+	d := &dynamo{endpoint: "http://" + ln.Addr().String(), counts: &dynamotest.Counts{}, units: &units{}}
+	d.srv = &http.Server{Handler: d.counts.Wrap(d.units.wrap(miniserver.NewServer())), ReadHeaderTimeout: 10 * time.Second}
 	go d.srv.Serve(ln)
-	db, err := store.NewClient(store.Config{Endpoint: d.endpoint, Region: "us-east-1"},
+	d.client, err = store.NewClient(store.Config{Endpoint: d.endpoint, Region: "us-east-1"},
 		// minidyn sends no X-Amz-Crc32 header to check responses against.
 		func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
 	if err != nil {
 		return nil, err
 	}
-	if err := store.CreateTable(ctx, db, table); err != nil {
+	if err := store.CreateTable(ctx, d.client, table); err != nil {
 		return nil, err
 	}
-	s := store.New(db, table, nil)
+	s := store.New(d.client, table, nil)
 	for i := 1; i <= seed; i++ {
 		changes, err := cliente.DecodeCreate(fmt.Appendf(nil,
 			`{"nombres":"Ana María","apellidos":"García López","telefono":"+52 (55) 1234-%04d","email":"ana.garcia%d@example.com"}`, i%10000, i))
@@ -65,25 +66,21 @@ func startDynamo(ctx context.Context, seed int) (*dynamo, error) {
 		}
 	}
 	d.seeded = seed
-	// The key of cliente 1, as the store writes it, for sdkfloor to read.
-	rec := &keyRecorder{API: db}
+	rec := &keyRecorder{API: d.client}
 	if _, err := store.New(rec, table, nil).Get(ctx, 1); err != nil {
 		return nil, err
 	}
 	key := map[string]map[string]string{}
 	for name, v := range rec.key {
-		switch v := v.(type) {
-		case *types.AttributeValueMemberS:
-			key[name] = map[string]string{"S": v.Value}
-		case *types.AttributeValueMemberN:
-			key[name] = map[string]string{"N": v.Value}
-		default:
-			return nil, fmt.Errorf("key attribute %s is %T, neither S nor N", name, v)
+		s, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			return nil, fmt.Errorf("key attribute %s is %T, not S", name, v)
 		}
+		key[name] = map[string]string{"S": s.Value}
 	}
 	k, _ := json.Marshal(key)
 	d.floorKey = string(k)
-	m.take()
+	d.take()
 	return d, nil
 }
 
@@ -100,134 +97,104 @@ func (r *keyRecorder) GetItem(ctx context.Context, in *dynamodb.GetItemInput, op
 
 func (d *dynamo) close() { d.srv.Close() }
 
-// request is one DynamoDB request as the meter saw it.
-type request struct {
-	op       string
-	retry    bool // a second or later attempt of the SDK (amz-sdk-request: attempt=N)
+// usage is what a stretch of requests cost: first attempts by operation,
+// the SDK's further attempts, and the capacity units of all.
+type usage struct {
+	trips    map[string]int
+	retries  int
 	rcu, wcu float64
 }
 
-// meter counts DynamoDB requests by operation (X-Amz-Target) and computes the
-// read and write units each would consume on DynamoDB on demand, following
-// its documented rules, from the sizes of the items involved. minidyn does
-// not report ConsumedCapacity itself.
-type meter struct {
-	mini http.Handler
-	mu   sync.Mutex // one request at a time: the units need before and after
-	reqs []request
+// take returns the usage since the last take.
+func (d *dynamo) take() usage {
+	d.units.mu.Lock()
+	defer d.units.mu.Unlock()
+	u := usage{trips: d.counts.Take(), rcu: d.units.rcu, wcu: d.units.wcu}
+	for op, n := range d.units.retries {
+		u.trips[op] -= n
+		u.retries += n
+	}
+	d.units.retries, d.units.rcu, d.units.wcu = nil, 0, 0
+	return u
 }
 
-func (m *meter) take() []request {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r := m.reqs
-	m.reqs = nil
-	return r
+// units works out the read and write units each request would consume on
+// DynamoDB on demand, from the sizes of the items in its request and
+// response (minidyn reports no ConsumedCapacity), and counts the SDK's
+// retries (amz-sdk-request: attempt=2 and on) by operation.
+type units struct {
+	mu       sync.Mutex
+	retries  map[string]int
+	rcu, wcu float64
 }
 
-func (m *meter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	target := r.Header.Get("X-Amz-Target")
-	op := target[strings.LastIndexByte(target, '.')+1:]
-	var in struct {
-		TableName      string
-		Key, Item      map[string]json.RawMessage
-		ConsistentRead bool
-	}
-	json.Unmarshal(body, &in)
-	key := in.Key
-	if op == "PutItem" && in.Item != nil {
-		key = map[string]json.RawMessage{store.PartitionKey: in.Item[store.PartitionKey], store.SortKey: in.Item[store.SortKey]}
-	}
-
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	before := -1
-	write := op == "PutItem" || op == "UpdateItem" || op == "DeleteItem"
-	if write {
-		before = m.itemSize(in.TableName, key)
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	// minidyn answers into a recorder; the answer goes out whole, with its
-	// length, and flushed before the units are worked out, so that the
-	// client does not wait for the meter.
-	tee := httptest.NewRecorder()
-	m.mini.ServeHTTP(tee, r)
-	for k, v := range tee.Header() {
-		w.Header()[k] = v
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(tee.Body.Len()))
-	w.WriteHeader(tee.Code)
-	w.Write(tee.Body.Bytes())
-	if f, ok := w.(http.Flusher); ok {
-		f.Flush()
-	}
-
-	req := request{op: op, retry: !strings.HasPrefix(r.Header.Get("Amz-Sdk-Request"), "attempt=1;") && r.Header.Get("Amz-Sdk-Request") != ""}
-
-	var out struct {
-		Item  map[string]json.RawMessage
-		Items []map[string]json.RawMessage
-	}
-	if tee.Code == http.StatusOK {
-		json.Unmarshal(tee.Body.Bytes(), &out)
-	}
-	readFactor := 0.5 // eventually consistent reads cost half
-	if in.ConsistentRead {
-		readFactor = 1
-	}
-	switch op {
-	case "GetItem":
-		req.rcu = readFactor * readUnits(itemSize(out.Item))
-	case "Query", "Scan":
-		n := 0
-		for _, it := range out.Items {
-			n += itemSize(it)
+func (u *units) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Item           map[string]json.RawMessage
+			ConsistentRead bool
 		}
-		req.rcu = readFactor * readUnits(n)
-	case "PutItem", "UpdateItem", "DeleteItem":
-		after := 0
-		if op != "DeleteItem" {
-			after = max(m.itemSize(in.TableName, key), 0)
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		json.Unmarshal(body, &in)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
 		}
-		req.wcu = writeUnits(max(before, after))
-	}
-	m.reqs = append(m.reqs, req)
-}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
 
-// itemSize reads an item straight from minidyn, unmetered; -1 if absent.
-func (m *meter) itemSize(tableName string, key map[string]json.RawMessage) int {
-	if key == nil {
-		return -1
-	}
-	body, _ := json.Marshal(map[string]any{"TableName": tableName, "Key": key, "ConsistentRead": true})
-	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-	r.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
-	r.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	w := httptest.NewRecorder()
-	m.mini.ServeHTTP(w, r)
-	var out struct{ Item map[string]json.RawMessage }
-	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &out) != nil || out.Item == nil {
-		return -1
-	}
-	return itemSize(out.Item)
+		var out struct {
+			Item, Attributes map[string]json.RawMessage
+			Items            []map[string]json.RawMessage
+		}
+		json.Unmarshal(rec.Body.Bytes(), &out)
+		target := r.Header.Get("X-Amz-Target")
+		op := target[strings.LastIndexByte(target, '.')+1:]
+		read := 0.5 // eventually consistent reads cost half
+		if in.ConsistentRead {
+			read = 1
+		}
+		var rcu, wcu float64
+		switch op {
+		case "GetItem":
+			rcu = read * readUnits(itemSize(out.Item))
+		case "Query":
+			n := 0
+			for _, it := range out.Items {
+				n += itemSize(it)
+			}
+			rcu = read * readUnits(n)
+		case "PutItem":
+			wcu = writeUnits(itemSize(in.Item))
+		case "UpdateItem", "DeleteItem":
+			wcu = writeUnits(itemSize(out.Attributes))
+		}
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		if a := r.Header.Get("Amz-Sdk-Request"); a != "" && !strings.HasPrefix(a, "attempt=1;") {
+			if u.retries == nil {
+				u.retries = map[string]int{}
+			}
+			u.retries[op]++
+		}
+		u.rcu += rcu
+		u.wcu += wcu
+	})
 }
 
 // readUnits: one strongly consistent read unit per 4 KB read, rounded up,
 // at least one (a GetItem that finds nothing still costs one).
 func readUnits(size int) float64 { return max(1, math.Ceil(float64(size)/4096)) }
 
-// writeUnits: one write unit per 1 KB written, rounded up, at least one. For
-// an update, the larger of the item before and after; for a delete, the item
-// deleted.
+// writeUnits: one write unit per 1 KB written, rounded up, at least one.
 func writeUnits(size int) float64 { return max(1, math.Ceil(float64(size)/1024)) }
 
-// itemSize is an item's size as DynamoDB counts it: the UTF-8 length of each
-// attribute name plus the size of its value.
+// itemSize is an item's size as DynamoDB counts it ("Item sizes and
+// formats"): each attribute name's UTF-8 length plus its value's: strings
+// their length, numbers 1 byte per two significant digits plus 1, booleans
+// and NULL 1 byte, lists and maps 3 bytes plus 1 per element plus contents.
 func itemSize(item map[string]json.RawMessage) int {
 	n := 0
 	for name, v := range item {
@@ -236,10 +203,6 @@ func itemSize(item map[string]json.RawMessage) int {
 	return n
 }
 
-// valueSize follows "Item sizes and formats" in the DynamoDB developer guide:
-// strings their UTF-8 length, binaries their length, numbers 1 byte per two
-// significant digits plus 1, booleans and NULL 1 byte, lists and maps 3 bytes
-// plus 1 byte per element plus their contents.
 func valueSize(raw json.RawMessage) int {
 	var av map[string]json.RawMessage
 	if json.Unmarshal(raw, &av) != nil {
@@ -248,26 +211,17 @@ func valueSize(raw json.RawMessage) int {
 	n := 0
 	for typ, v := range av {
 		switch typ {
-		case "S":
+		case "S", "N":
 			var s string
 			json.Unmarshal(v, &s)
-			n += len(s)
-		case "B":
-			var b []byte
-			json.Unmarshal(v, &b)
-			n += len(b)
-		case "N":
-			var s string
-			json.Unmarshal(v, &s)
-			n += numberSize(s)
+			if typ == "N" {
+				s = strings.Trim(strings.Replace(strings.TrimLeft(s, "+-"), ".", "", 1), "0")
+				n += (len(s)+1)/2 + 1
+			} else {
+				n += len(s)
+			}
 		case "BOOL", "NULL":
 			n++
-		case "SS", "NS", "BS":
-			var list []json.RawMessage
-			json.Unmarshal(v, &list)
-			for _, e := range list {
-				n += valueSize(json.RawMessage(fmt.Sprintf(`{%q:%s}`, typ[:1], e)))
-			}
 		case "L":
 			var list []json.RawMessage
 			json.Unmarshal(v, &list)
@@ -278,21 +232,8 @@ func valueSize(raw json.RawMessage) int {
 		case "M":
 			var m map[string]json.RawMessage
 			json.Unmarshal(v, &m)
-			n += 3
-			for k, e := range m {
-				n += 1 + len(k) + valueSize(e)
-			}
+			n += 3 + itemSize(m) + len(m)
 		}
 	}
 	return n
-}
-
-func numberSize(s string) int {
-	s = strings.TrimLeft(s, "+-")
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.Replace(s, ".", "", 1)
-	s = strings.Trim(s, "0")
-	return (len(s)+1)/2 + 1
 }

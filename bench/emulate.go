@@ -4,17 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/clientes-api/clientes/internal/dynamotest"
 	"github.com/clientes-api/clientes/internal/lambdatest"
 )
 
@@ -40,12 +39,10 @@ type coldResult struct {
 // warmResult is what the warm invocations of one target measured.
 type warmResult struct {
 	n        int
-	wall     []float64      // ms, as the caller of the emulator saw each invocation
-	duration []float64      // ms, the REPORT Duration rie logged for each
-	mem      procMemory     // the bootstrap's, after the invocations
-	trips    map[string]int // first attempts, by operation
-	retries  int            // the SDK's further attempts
-	rcu, wcu float64        // totals over the n invocations
+	wall     []float64  // ms, as the caller of the emulator saw each invocation
+	duration []float64  // ms, the REPORT Duration rie logged for each
+	mem      procMemory // the bootstrap's, after the invocations
+	use      usage      // DynamoDB, totals over the invocations
 	errors   int
 	sample   string
 }
@@ -58,29 +55,18 @@ func (w *warmResult) perCall(v float64) float64 {
 }
 
 func (w *warmResult) tripsPerCall() float64 {
-	total := 0
-	for _, v := range w.trips {
-		total += v
-	}
-	return w.perCall(float64(total))
+	return w.perCall(float64(dynamotest.Total(w.use.trips)))
 }
 
-// binary is the name of the target whose bootstrap t runs.
-func (t *target) binary() string {
-	if t.bin != "" {
-		return t.bin
-	}
-	return t.name
-}
-
-func (em *emulation) env() []string {
+// env is the functions' environment, for a function of memoryMB.
+func (em *emulation) env(memoryMB int) []string {
 	return []string{
 		"TABLE_NAME=" + table,
 		"DYNAMODB_ENDPOINT=" + em.db.endpoint,
 		"AWS_REGION=us-east-1",
 		"AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench",
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=10",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", // reported by rie, not enforced
+		fmt.Sprintf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d", memoryMB), // reported by rie; its CPU share is the cgroup's
 		"SDKFLOOR_KEY=" + em.db.floorKey,
 	}
 }
@@ -158,7 +144,7 @@ func (em *emulation) coldStarts(ctx context.Context) (map[string]*coldResult, er
 			if err != nil {
 				return nil, err
 			}
-			e, err := lambdatest.Start(em.rie, em.bootstraps[t.name], em.env())
+			e, err := lambdatest.Start(em.rie, em.bootstraps[t.name], em.env(deployedMB))
 			if err != nil {
 				return nil, err
 			}
@@ -219,14 +205,14 @@ func (em *emulation) warmRuns(ctx context.Context) (map[string]*warmResult, *war
 		}
 	}()
 	out := map[string]*warmResult{}
-	all := append(append([]*target(nil), targets...), variants...)
+	all := targets
 	for _, t := range all {
-		e, err := lambdatest.Start(em.rie, em.bootstraps[t.binary()], append(em.env(), t.env...))
+		e, err := lambdatest.Start(em.rie, em.bootstraps[t.name], em.env(deployedMB))
 		if err != nil {
 			return nil, nil, err
 		}
 		emus[t.name] = e
-		out[t.name] = &warmResult{trips: map[string]int{}}
+		out[t.name] = &warmResult{}
 		for range 1 + em.c.warmup {
 			ev, err := em.event(t)
 			if err != nil {
@@ -237,7 +223,7 @@ func (em *emulation) warmRuns(ctx context.Context) (map[string]*warmResult, *war
 			}
 		}
 	}
-	em.db.meter.take()
+	em.db.take()
 	for range em.c.warm {
 		for _, t := range shuffled(all) {
 			if err := em.measure(ctx, emus[t.name], t, out[t.name], nil); err != nil {
@@ -251,7 +237,7 @@ func (em *emulation) warmRuns(ctx context.Context) (map[string]*warmResult, *war
 		if skip := 1 + em.c.warmup; len(d) > skip {
 			r.duration = d[skip:]
 		}
-		pid, err := childPID(e.PID(), em.bootstraps[t.binary()])
+		pid, err := childPID(e.PID(), em.bootstraps[t.name])
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %v", t.name, err)
 		}
@@ -270,7 +256,7 @@ func (em *emulation) warmRuns(ctx context.Context) (map[string]*warmResult, *war
 	if err != nil {
 		return nil, nil, err
 	}
-	page := &warmResult{trips: map[string]int{}}
+	page := &warmResult{}
 	before := len(e.ReportDurations())
 	for range em.c.pageRuns {
 		if err := em.measure(ctx, e, list, page, ev); err != nil {
@@ -292,9 +278,9 @@ func (em *emulation) measure(ctx context.Context, e *lambdatest.Emulator, t *tar
 			return err
 		}
 	}
-	em.db.meter.take()
+	em.db.take()
 	ms, err := invoke(ctx, e, t, ev)
-	reqs := em.db.meter.take()
+	use := em.db.take()
 	r.n++
 	if err != nil {
 		r.errors++
@@ -307,15 +293,15 @@ func (em *emulation) measure(ctx context.Context, e *lambdatest.Emulator, t *tar
 		return nil
 	}
 	r.wall = append(r.wall, ms)
-	for _, q := range reqs {
-		if q.retry {
-			r.retries++
-		} else {
-			r.trips[q.op]++
-		}
-		r.rcu += q.rcu
-		r.wcu += q.wcu
+	if r.use.trips == nil {
+		r.use.trips = map[string]int{}
 	}
+	for op, n := range use.trips {
+		r.use.trips[op] += n
+	}
+	r.use.retries += use.retries
+	r.use.rcu += use.rcu
+	r.use.wcu += use.wcu
 	return nil
 }
 
@@ -347,10 +333,10 @@ func childPID(rie int, bootstrap string) (int, error) {
 
 // procMemory is a process's memory from /proc/<pid>/status, in kB.
 type procMemory struct {
-	hwm  int64 // VmHWM: peak resident set
-	rss  int64 // VmRSS: resident set now
-	anon int64 // RssAnon: of which heap, stacks, runtime
-	file int64 // RssFile: of which pages of the executable
+	HWM  int64 // VmHWM: peak resident set
+	RSS  int64 // VmRSS: resident set now
+	Anon int64 // RssAnon: of which heap, stacks, runtime
+	File int64 // RssFile: of which pages of the executable
 }
 
 func memory(pid int) (procMemory, error) {
@@ -371,16 +357,16 @@ func memory(pid int) (procMemory, error) {
 		n, _ := strconv.ParseInt(f[0], 10, 64)
 		switch k {
 		case "VmHWM":
-			m.hwm = n
+			m.HWM = n
 		case "VmRSS":
-			m.rss = n
+			m.RSS = n
 		case "RssAnon":
-			m.anon = n
+			m.Anon = n
 		case "RssFile":
-			m.file = n
+			m.File = n
 		}
 	}
-	if m.hwm == 0 {
+	if m.HWM == 0 {
 		return m, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 	}
 	return m, nil
@@ -391,35 +377,4 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
-}
-
-// stats of a sample, in its unit.
-type stats struct {
-	n                       int
-	min, p50, p90, p99, max float64
-	mean                    float64
-}
-
-func summarize(xs []float64) stats {
-	if len(xs) == 0 {
-		return stats{}
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	sum := 0.0
-	for _, x := range s {
-		sum += x
-	}
-	return stats{n: len(s), min: s[0], max: s[len(s)-1], mean: sum / float64(len(s)),
-		p50: quantile(s, 0.5), p90: quantile(s, 0.9), p99: quantile(s, 0.99)}
-}
-
-// quantile of sorted s by nearest rank; the median of an even count is the
-// mean of the middle two.
-func quantile(s []float64, q float64) float64 {
-	if q == 0.5 && len(s)%2 == 0 {
-		return (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	i := int(math.Ceil(q*float64(len(s)))) - 1
-	return s[max(0, min(i, len(s)-1))]
 }

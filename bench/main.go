@@ -1,18 +1,16 @@
-// Command bench measures the functions against two baselines built with the
-// same flags, side by side in one run, and writes BENCHMARKS.md: binary size,
-// cold start (init duration and first request) and warm latency under
-// aws-lambda-rie, peak RSS, the Go benchmarks of the request path against the
-// bare SDK call, DynamoDB round trips and capacity units per route, the local
-// server's throughput, and a cost estimate. Run it from the repository root:
+// Command bench measures the functions against two baselines built the same
+// way, side by side in one run, and writes BENCHMARKS.md (from
+// report.md.tmpl) and memory.svg: binary size, cold start and warm latency
+// under aws-lambda-rie, peak RSS, handler overhead over the bare DynamoDB
+// calls, round trips and capacity units, and every memory size's latency and
+// cost under the CPU share Lambda gives it. Run it from the repository root:
 //
-//	go run ./bench                 # the full run, about 5 to 10 minutes
-//	go run ./bench -quick -out /tmp/b.md
+//	make bench                                    # go run ./bench
+//	go run ./bench -quick -out /tmp/b.md          # a smoke run, for make test
 //
 // Baselines: bench/hello (a hello-world aws-lambda-go function) and
 // bench/sdkfloor (the hello world plus a bare DynamoDB client and one GetItem
-// per invocation). DynamoDB is minidyn, served in-process over loopback HTTP
-// by this program, behind a wrapper that counts requests and computes their
-// capacity units.
+// per invocation). DynamoDB is minidyn, served in-process over loopback HTTP.
 package main
 
 import (
@@ -21,54 +19,53 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/clientes-api/clientes/internal/api"
 )
 
 type config struct {
-	out        string
-	cold       int
-	warm       int
-	warmup     int
-	pageRuns   int
-	loadCount  int
-	loadTime   time.Duration
-	benchCount int
-	benchTime  string
-	goTestArgs string
-	quick      bool
+	out, chart          string
+	cold, warm, warmup  int
+	pageRuns            int
+	sizeCold, sizeWarm  int
+	reps, overheadOps   int
+	quick, skipSAMBuild bool
 }
 
 // target is one function measured: a route's function or a baseline.
 type target struct {
 	name     string // as in the tables
 	pkg      string // main package, relative to the repository root
-	baseline bool
+	function string // logical id in template.yaml; empty for a baseline
 	route    *api.Route
 	event    string // events/ fixture posted to it
 	status   int    // the status every invocation must answer
-	bin      string // for a variant: the target whose bootstrap it runs
-	env      []string
 }
 
 var targets = []*target{
-	{name: "hello", pkg: "./bench/hello", baseline: true, event: "get-ok", status: 200},
-	{name: "sdkfloor", pkg: "./bench/sdkfloor", baseline: true, event: "get-ok", status: 200},
-	{name: "create", pkg: "./functions/create", route: &api.Create, event: "create-ok", status: 201},
-	{name: "list", pkg: "./functions/list", route: &api.List, event: "list-ok", status: 200},
-	{name: "get", pkg: "./functions/get", route: &api.Get, event: "get-ok", status: 200},
-	{name: "update", pkg: "./functions/update", route: &api.Update, event: "update-ok", status: 200},
-	{name: "delete", pkg: "./functions/delete", route: &api.Delete, event: "delete-ok", status: 200},
+	{name: "hello", pkg: "./bench/hello", event: "get-ok", status: 200},
+	{name: "sdkfloor", pkg: "./bench/sdkfloor", event: "get-ok", status: 200},
+	{name: "create", pkg: "./functions/create", function: "CreateClienteFunction", route: &api.Create, event: "create-ok", status: 201},
+	{name: "list", pkg: "./functions/list", function: "ListClientesFunction", route: &api.List, event: "list-ok", status: 200},
+	{name: "get", pkg: "./functions/get", function: "GetClienteFunction", route: &api.Get, event: "get-ok", status: 200},
+	{name: "update", pkg: "./functions/update", function: "UpdateClienteFunction", route: &api.Update, event: "update-ok", status: 200},
+	{name: "delete", pkg: "./functions/delete", function: "DeleteClienteFunction", route: &api.Delete, event: "delete-ok", status: 200},
 }
 
-// variants run a target's bootstrap with other settings, in the warm runs
-// only, to show what a setting would change.
-var variants = []*target{
-	{name: "get, GOGC=25", bin: "get", env: []string{"GOGC=25"}, event: "get-ok", status: 200},
+func functions() []*target {
+	var out []*target
+	for _, t := range targets {
+		if t.function != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func find(name string) *target {
@@ -82,28 +79,28 @@ func find(name string) *target {
 
 func main() {
 	var c config
-	flag.StringVar(&c.out, "out", "BENCHMARKS.md", "where to write the report")
-	flag.IntVar(&c.cold, "cold", 150, "cold starts per function and per baseline (at least 20 for the report)")
-	flag.IntVar(&c.warm, "warm", 2000, "warm invocations measured per function and per baseline")
-	flag.IntVar(&c.warmup, "warmup", 20, "invocations after the cold one and before measuring")
-	flag.IntVar(&c.pageRuns, "page-runs", 200, "extra invocations of list with its default page of 50")
-	flag.IntVar(&c.loadCount, "load-count", 20000, "most requests per concurrency level against the local server")
-	flag.DurationVar(&c.loadTime, "load-time", 15*time.Second, "most time per concurrency level against the local server")
-	flag.IntVar(&c.benchCount, "bench-count", 5, "go test -count for the Go benchmarks")
-	flag.StringVar(&c.benchTime, "benchtime", "1s", "go test -benchtime for the Go benchmarks")
-	flag.StringVar(&c.goTestArgs, "gotest-args", "", "extra arguments for `go test` (space-separated)")
-	flag.BoolVar(&c.quick, "quick", false, "a smoke run: 3 cold starts, 50 warm invocations, short load and benchmarks")
+	flag.StringVar(&c.out, "out", "BENCHMARKS.md", "where to write the report; the chart goes beside it")
+	flag.IntVar(&c.cold, "cold", 100, "cold starts per function and baseline, unthrottled")
+	flag.IntVar(&c.warm, "warm", 1000, "warm invocations measured per function and baseline, unthrottled")
+	flag.IntVar(&c.warmup, "warmup", 10, "invocations after the cold one and before measuring")
+	flag.IntVar(&c.pageRuns, "page-runs", 100, "invocations of list with its default page of 50")
+	flag.IntVar(&c.sizeCold, "size-cold", 15, "cold starts per function at each memory size")
+	flag.IntVar(&c.sizeWarm, "size-warm", 200, "warm invocations per function at each memory size")
+	flag.IntVar(&c.reps, "reps", 15, "repetitions of the handler overhead measurement")
+	flag.IntVar(&c.overheadOps, "overhead-ops", 100, "requests per repetition, path and bare each")
+	flag.BoolVar(&c.quick, "quick", false, "a smoke run: few of everything, no sam build; its figures mean nothing")
 	flag.Parse()
 	if c.quick {
-		c.cold, c.warm, c.warmup, c.pageRuns = 3, 50, 5, 20
-		c.loadCount, c.loadTime = 500, 3*time.Second
-		c.benchCount, c.benchTime = 1, "100x"
+		c.cold, c.warm, c.warmup, c.pageRuns = 2, 20, 2, 5
+		c.sizeCold, c.sizeWarm, c.reps, c.overheadOps = 1, 5, 3, 10
+		c.skipSAMBuild = true
 	}
+	c.chart = filepath.Join(filepath.Dir(c.out), strings.TrimSuffix(filepath.Base(c.out), ".md")+".svg")
 	if _, err := os.Stat("go.mod"); err != nil {
 		log.Fatal("run from the repository root: go run ./bench")
 	}
 	if runtime.GOOS != "linux" {
-		log.Fatal("bench needs Linux: aws-lambda-rie and /proc")
+		log.Fatal("bench needs Linux: aws-lambda-rie, /proc and cgroups")
 	}
 	log.SetFlags(log.Ltime)
 	if err := run(c); err != nil {
@@ -118,21 +115,22 @@ func run(c config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	ctx := context.Background()
-	r := &report{config: c, started: started, machine: describeMachine()}
+	// Ctrl-C cancels the invocations in flight, so that the emulators are
+	// stopped and the cgroups removed on the way out.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r := &results{config: c, machine: describeMachine()}
 
-	log.Printf("building %d bootstraps for linux/arm64 and linux/%s", len(targets), runtime.GOARCH)
+	log.Printf("building %d bootstraps (make bootstrap) for linux/arm64 and linux/%s", len(targets), runtime.GOARCH)
 	if r.sizes, err = buildAll(tmp); err != nil {
 		return err
 	}
-	if r.breakdown, err = sizeBreakdown(tmp); err != nil {
-		return err
+	if !c.skipSAMBuild {
+		log.Printf("plain sam build")
+		if r.sam, err = samBuild(tmp); err != nil {
+			return err
+		}
 	}
-	log.Printf("sam build, plain and with the Makefile's build flags")
-	if r.sam, err = samBuild(tmp); err != nil {
-		return err
-	}
-
 	db, err := startDynamo(ctx, seedCount(c))
 	if err != nil {
 		return err
@@ -142,14 +140,10 @@ func run(c config) error {
 	if err := buildEmulator(rie); err != nil {
 		return err
 	}
-	bootstraps := map[string]string{}
+	em := &emulation{c: c, rie: rie, bootstraps: map[string]string{}, db: db}
 	for _, t := range targets {
-		bootstraps[t.name] = filepath.Join(tmp, "linux-"+runtime.GOARCH, t.name, "bootstrap")
+		em.bootstraps[t.name] = filepath.Join(tmp, "linux-"+runtime.GOARCH, t.name, "bootstrap")
 	}
-	em := &emulation{c: c, rie: rie, bootstraps: bootstraps, db: db}
-
-	log.Printf("package initialisers: GODEBUG=inittrace=1, %d runs each", max(c.cold, 5))
-	r.inits = traceInits(bootstraps, em.env(), max(c.cold, 5))
 
 	log.Printf("cold starts: %d per function and baseline", c.cold)
 	if r.cold, err = em.coldStarts(ctx); err != nil {
@@ -159,31 +153,36 @@ func run(c config) error {
 	if r.warm, r.page, err = em.warmRuns(ctx); err != nil {
 		return err
 	}
-
-	log.Printf("Go benchmarks: go test -bench . -count %d ./internal/api", c.benchCount)
-	if r.gobench, r.gobenchCmd, err = runGoBench(c); err != nil {
+	log.Printf("handler overhead: %d repetitions of %d requests per route", c.reps, c.overheadOps)
+	if r.overhead, err = measureOverhead(ctx, db, c); err != nil {
 		return err
 	}
-
-	log.Printf("local server: concurrency 1, 4, 16")
-	if r.load, err = loadLocal(ctx, tmp, c); err != nil {
+	log.Printf("memory sizes %v: %d cold starts and %d warm invocations per function each", memorySizes, c.sizeCold, c.sizeWarm)
+	if r.sizesRun, err = em.sweep(ctx); err != nil {
+		if len(r.sizesRun) > 0 || !strings.Contains(err.Error(), "cannot create a cgroup") {
+			return err
+		}
+		log.Printf("%v", err)
+		r.noCgroup = err.Error()
+	}
+	if r.lines, err = countLines(); err != nil {
 		return err
 	}
 	r.elapsed = time.Since(started)
-	if err := os.WriteFile(c.out, []byte(r.markdown()), 0o644); err != nil {
+	if err := r.write(); err != nil {
 		return err
 	}
-	log.Printf("wrote %s in %s", c.out, r.elapsed.Round(time.Second))
+	log.Printf("wrote %s and %s in %s", c.out, c.chart, r.elapsed.Round(time.Second))
 	fmt.Print(r.summary())
 	if errs := r.errors(); len(errs) > 0 {
-		return fmt.Errorf("the run had errors (see %s):\n%s", c.out, strings.Join(errs, "\n"))
+		return fmt.Errorf("the run had %d errors (see %s)", len(errs), c.out)
 	}
 	return nil
 }
 
-// seedCount is how many clientes the table starts with: enough for list's
-// default page of 50 plus one, and one more for every delete the run makes,
-// each on an id of its own.
+// seedCount is how many clientes the table starts with: list's default page
+// of 50 plus one, and one more for every delete the run makes, each on an id
+// of its own.
 func seedCount(c config) int {
-	return 100 + c.cold + c.warmup + c.warm + 10
+	return 100 + c.cold + 1 + c.warmup + c.warm + len(memorySizes)*(c.sizeCold+1+c.warmup+c.sizeWarm) + 10
 }

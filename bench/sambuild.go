@@ -5,21 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-
-	"github.com/clientes-api/clientes/internal/lambdatest"
 )
 
-// samSizes is what `sam build` writes for each function: plainly, and with
-// the environment `make build` gives it.
-type samSizes struct {
-	plain, flagged map[string]int64 // by target name
-}
-
-// samBuild runs `sam build` twice into tmp and reads the bootstraps' sizes.
-// SAM's go1.x builder takes no build flags from the template but -trimpath
-// (TrimGoPath); it passes its environment to `go build`, so GOFLAGS is how
-// the others reach it.
-func samBuild(tmp string) (*samSizes, error) {
+// samBuild runs plain `sam build`, as a user or a CI pipeline would, into
+// tmp and reads each function's bootstrap size.
+func samBuild(tmp string) (map[string]int64, error) {
 	sam, err := filepath.Abs(".venv/bin/sam")
 	if err == nil {
 		_, err = os.Stat(sam)
@@ -27,30 +17,19 @@ func samBuild(tmp string) (*samSizes, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sam not installed (%v): run `make tools` first", err)
 	}
-	out := &samSizes{plain: map[string]int64{}, flagged: map[string]int64{}}
-	for _, run := range []struct {
-		dir   string
-		env   []string
-		sizes map[string]int64
-	}{
-		{filepath.Join(tmp, "sam-plain"), []string{"GOFLAGS=-buildvcs=false"}, out.plain},
-		{filepath.Join(tmp, "sam-flags"), lambdatest.SAMBuildEnv(), out.flagged},
-	} {
-		cmd := exec.Command(sam, "build", "--template-file", "template.yaml", "--build-dir", run.dir, "--cache-dir", run.dir+"-cache")
-		cmd.Env = append(os.Environ(), append(run.env, "SAM_CLI_TELEMETRY=0")...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("sam build: %v\n%s", err, b)
+	dir := filepath.Join(tmp, "sam")
+	cmd := exec.Command(sam, "build", "--template-file", "template.yaml", "--build-dir", dir, "--cache-dir", dir+"-cache")
+	cmd.Env = append(os.Environ(), "SAM_CLI_TELEMETRY=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("sam build: %v\n%s", err, b)
+	}
+	out := map[string]int64{}
+	for _, t := range functions() {
+		info, err := os.Stat(filepath.Join(dir, t.function, "bootstrap"))
+		if err != nil {
+			return nil, err
 		}
-		for _, t := range targets {
-			if t.route == nil {
-				continue
-			}
-			info, err := os.Stat(filepath.Join(run.dir, t.route.Function, "bootstrap"))
-			if err != nil {
-				return nil, err
-			}
-			run.sizes[t.name] = info.Size()
-		}
+		out[t.name] = info.Size()
 	}
 	return out, nil
 }

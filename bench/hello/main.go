@@ -1,6 +1,6 @@
 // Command hello is the benchmarks' first baseline: the smallest Go Lambda
-// function behind an HTTP API, answering a fixed response. It is built with
-// the functions' own flags (lambdatest.BuildFlags, CGO_ENABLED=0).
+// function behind an HTTP API, answering a fixed response. It is built by the
+// functions' own recipe (`make bootstrap`).
 package main
 
 import (

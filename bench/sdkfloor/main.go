@@ -7,7 +7,7 @@
 //
 // It reads the item whose key SDKFLOOR_KEY holds, in DynamoDB JSON with S or N
 // values (`{"pk":{"S":"cliente"},"id":{"S":"0000000000000001"}}`), from the
-// table TABLE_NAME; bench/main.go sets both.
+// table TABLE_NAME; the benchmark sets both.
 package main
 
 import (

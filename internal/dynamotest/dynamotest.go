@@ -94,7 +94,7 @@ func withCRC32(h http.Handler) http.Handler {
 // watch serves h for the test behind request counting and fault injection.
 func watch(t testing.TB, name string, h http.Handler) *Backend {
 	counts, faults := &Counts{}, &Faults{}
-	srv := httptest.NewServer(counts.wrap(faults.wrap(h)))
+	srv := httptest.NewServer(counts.Wrap(faults.wrap(h)))
 	t.Cleanup(srv.Close)
 	return &Backend{Name: name, Endpoint: srv.URL, Counts: counts, Faults: faults}
 }
@@ -187,7 +187,8 @@ type Counts struct {
 	by map[string]int
 }
 
-func (c *Counts) wrap(h http.Handler) http.Handler {
+// Wrap counts the requests h serves.
+func (c *Counts) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		target := r.Header.Get("X-Amz-Target")
 		op := target[strings.LastIndexByte(target, '.')+1:]

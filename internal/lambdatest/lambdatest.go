@@ -21,20 +21,16 @@ import (
 	"time"
 )
 
-// BuildFlags are the flags every function is built with, here and by
-// `make build` for SAM: a static, stripped binary without the RPC mode that
-// provided.al2023 never uses.
-var BuildFlags = []string{"-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w"}
-
 // Build compiles the main package pkg (a path such as ./functions/get,
-// relative to dir) into out for goos/goarch, with BuildFlags.
+// relative to dir) into out for goos/goarch with the Makefile's one recipe
+// (`make bootstrap`), the very build `sam build` runs: the build flags are
+// spelled there alone.
 func Build(dir, pkg, out, goos, goarch string) error {
-	args := append([]string{"build", "-o", out}, BuildFlags...)
-	cmd := exec.Command("go", append(args, pkg)...)
+	cmd := exec.Command("make", "-s", "--no-print-directory", "bootstrap",
+		"PKG="+pkg, "OUT="+out, "GOOS_LAMBDA="+goos, "GOARCH_LAMBDA="+goarch)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		return fmt.Errorf("make bootstrap PKG=%s: %v\n%s", pkg, err, out)
 	}
 	return nil
 }
@@ -176,11 +172,4 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// SAMBuildEnv is the environment that makes `sam build` use BuildFlags. Its
-// go1.x builder runs plain `go build` (adding -trimpath for TrimGoPath) and
-// passes its environment through, so GOFLAGS is the one way in.
-func SAMBuildEnv() []string {
-	return []string{"CGO_ENABLED=0", `GOFLAGS=-buildvcs=false -tags=lambda.norpc '-ldflags=-s -w'`}
 }
