@@ -150,8 +150,7 @@ func (u *units) wrap(h http.Handler) http.Handler {
 			Items            []map[string]json.RawMessage
 		}
 		json.Unmarshal(rec.Body.Bytes(), &out)
-		target := r.Header.Get("X-Amz-Target")
-		op := target[strings.LastIndexByte(target, '.')+1:]
+		op := dynamotest.Operation(r)
 		read := 0.5 // eventually consistent reads cost half
 		if in.ConsistentRead {
 			read = 1

@@ -10,8 +10,6 @@ package dynamotest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"hash/crc32"
 	"maps"
@@ -33,7 +31,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	miniserver "github.com/truora/minidyn/server"
 
+	"github.com/clientes-api/clientes/internal/loopback"
 	"github.com/clientes-api/clientes/internal/store"
+	"github.com/clientes-api/clientes/internal/token"
 )
 
 // Backend is one DynamoDB a test runs against.
@@ -63,7 +63,7 @@ func (b *Backend) Client(t testing.TB, optFns ...func(*dynamodb.Options)) *dynam
 // and returns its name.
 func (b *Backend) Table(t testing.TB, db store.TableAPI) string {
 	t.Helper()
-	name := "clientes-" + randomHex(6)
+	name := "clientes-" + token.Hex(6)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := store.CreateTable(ctx, db, name); err != nil {
@@ -102,6 +102,7 @@ func watch(t testing.TB, name string, h http.Handler) *Backend {
 var dynalite struct {
 	once     sync.Once
 	cmd      *exec.Cmd
+	exited   chan struct{}
 	endpoint string
 	err      error
 }
@@ -143,31 +144,55 @@ func startDynalite() {
 		dynalite.err = err
 		return
 	}
-	port, err := freePort()
-	if err != nil {
-		dynalite.err = err
-		return
-	}
+	dynalite.err = loopback.Start(1, func(addrs []string) error { return runDynalite(node, cli, addrs[0]) })
+}
+
+// runDynalite starts dynalite on addr and waits until it says it listens
+// there: it says so only once it holds the port.
+func runDynalite(node, cli, addr string) error {
+	host, port, _ := net.SplitHostPort(addr)
 	// Tables stay CREATING for a while, as on AWS, so CreateTable's wait
 	// for ACTIVE is exercised; a short while keeps the tests quick.
-	cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", port, "--createTableMs", "50")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd := exec.Command(node, cli, "--host", host, "--port", port, "--createTableMs", "50")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		dynalite.err = err
-		return
+		return err
 	}
-	dynalite.cmd = cmd
-	dynalite.endpoint = "http://127.0.0.1:" + port
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
-		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
-			c.Close()
-			return
+		if strings.Contains(out.String(), "listening at: http://"+addr) {
+			dynalite.cmd, dynalite.exited, dynalite.endpoint = cmd, exited, "http://"+addr
+			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-exited:
+			return fmt.Errorf("dynalite on %s: %w; its output:\n%s", addr, loopback.ErrExited, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	cmd.Process.Kill()
-	dynalite.err = fmt.Errorf("did not listen on %s within 30s; its output:\n%s", dynalite.endpoint, out.String())
+	<-exited
+	return fmt.Errorf("did not listen on %s within 30s; its output:\n%s", addr, out.String())
+}
+
+// syncBuffer collects a child's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // Main runs the tests of a package and then stops dynalite if they started
@@ -176,9 +201,16 @@ func Main(m *testing.M) int {
 	code := m.Run()
 	if dynalite.cmd != nil {
 		dynalite.cmd.Process.Kill()
-		dynalite.cmd.Wait()
+		<-dynalite.exited
 	}
 	return code
+}
+
+// Operation is the DynamoDB operation a request calls: the X-Amz-Target
+// header's part after the dot ("DynamoDB_20120810.GetItem": "GetItem").
+func Operation(r *http.Request) string {
+	target := r.Header.Get("X-Amz-Target")
+	return target[strings.LastIndexByte(target, '.')+1:]
 }
 
 // Counts counts DynamoDB requests by operation (the X-Amz-Target suffix).
@@ -190,8 +222,7 @@ type Counts struct {
 // Wrap counts the requests h serves.
 func (c *Counts) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		target := r.Header.Get("X-Amz-Target")
-		op := target[strings.LastIndexByte(target, '.')+1:]
+		op := Operation(r)
 		c.mu.Lock()
 		if c.by == nil {
 			c.by = map[string]int{}
@@ -223,16 +254,6 @@ func Total(counts map[string]int) int {
 	return n
 }
 
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	_, port, err := net.SplitHostPort(ln.Addr().String())
-	return port, err
-}
-
 // findUp looks for rel in the working directory and each of its parents, so
 // that tests in any package find the project's virtualenv.
 func findUp(rel string) (string, error) {
@@ -251,10 +272,4 @@ func findUp(rel string) (string, error) {
 		}
 		dir = parent
 	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"time"
 )
@@ -88,8 +87,7 @@ func (f *Faults) add(op string, times int, apply func(http.ResponseWriter, *http
 
 func (f *Faults) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		target := r.Header.Get("X-Amz-Target")
-		op := target[strings.LastIndexByte(target, '.')+1:]
+		op := Operation(r)
 		f.mu.Lock()
 		var hit *rule
 		for _, rl := range f.rules {

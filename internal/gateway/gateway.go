@@ -7,9 +7,7 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +23,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/clientes-api/clientes/internal/api"
+	"github.com/clientes-api/clientes/internal/token"
 )
 
 // MaxPayload is the largest request body a Lambda function can be handed
@@ -47,7 +46,7 @@ type Gateway struct {
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := newID()
+	requestID := token.Hex(16)
 	w.Header().Set("Apigw-Requestid", requestID)
 	if g.CORS.preflight(w, r) {
 		return
@@ -81,7 +80,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 	ctx, cancel := context.WithTimeout(r.Context(), g.Timeout)
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
-		AwsRequestID:       newID(),
+		AwsRequestID:       token.Hex(16),
 		InvokedFunctionArn: "arn:aws:lambda:local:000000000000:function:" + fn.Route.Function,
 	})
 	resp, err := call(ctx, fn.Handler, ev)
@@ -224,10 +223,4 @@ func sourceIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-func newID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/clientes-api/clientes/internal/loopback"
 )
 
 // Build compiles the main package pkg (a path such as ./functions/get,
@@ -48,20 +50,25 @@ func BuildEmulator(dir, out string) error {
 
 // Emulator is one aws-lambda-rie process running one bootstrap.
 type Emulator struct {
-	URL string // the invoke URL
-	cmd *exec.Cmd
-	log *syncBuffer
+	URL    string // the invoke URL
+	cmd    *exec.Cmd
+	log    *syncBuffer
+	exited chan struct{} // closed once the emulator has exited
 }
 
 // Start runs bootstrap under the emulator at rie with env added to this
 // process's environment. Each emulator gets ports of its own: the emulator's
 // defaults (8080, 9001) would collide.
 func Start(rie, bootstrap string, env []string) (*Emulator, error) {
-	ports, err := freePorts(2)
-	if err != nil {
-		return nil, err
-	}
-	api, runtime := "127.0.0.1:"+ports[0], "127.0.0.1:"+ports[1]
+	var e *Emulator
+	err := loopback.Start(2, func(addrs []string) (err error) {
+		e, err = start(rie, bootstrap, env, addrs[0], addrs[1])
+		return err
+	})
+	return e, err
+}
+
+func start(rie, bootstrap string, env []string, api, runtime string) (*Emulator, error) {
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", api, "--runtime-api-address", runtime, bootstrap)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Dir = filepath.Dir(bootstrap)
@@ -72,12 +79,25 @@ func Start(rie, bootstrap string, env []string) (*Emulator, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	e := &Emulator{URL: "http://" + api + "/2015-03-31/functions/function/invocations", cmd: cmd, log: log}
+	e := &Emulator{URL: "http://" + api + "/2015-03-31/functions/function/invocations", cmd: cmd, log: log, exited: make(chan struct{})}
+	go func() { cmd.Wait(); close(e.exited) }()
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		c, err := net.Dial("tcp", api)
 		if err == nil {
 			c.Close()
-			return e, nil
+			// Whoever answered, the emulator must still be running: one
+			// whose port was taken exits at once.
+			select {
+			case <-e.exited:
+				return nil, fmt.Errorf("aws-lambda-rie on %s: %w\n%s", api, loopback.ErrExited, log.String())
+			case <-time.After(50 * time.Millisecond):
+				return e, nil
+			}
+		}
+		select {
+		case <-e.exited:
+			return nil, fmt.Errorf("aws-lambda-rie on %s: %w\n%s", api, loopback.ErrExited, log.String())
+		default:
 		}
 		if time.Now().After(deadline) {
 			e.Stop()
@@ -140,21 +160,7 @@ func (e *Emulator) PID() int { return e.cmd.Process.Pid }
 // Stop ends the emulator and the function under it.
 func (e *Emulator) Stop() {
 	syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
-	e.cmd.Wait()
-}
-
-func freePorts(n int) ([]string, error) {
-	var ports []string
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer ln.Close()
-		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		ports = append(ports, port)
-	}
-	return ports, nil
+	<-e.exited
 }
 
 type syncBuffer struct {

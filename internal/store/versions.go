@@ -2,13 +2,13 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/clientes-api/clientes/internal/token"
 )
 
 // IfMatch limits a write to some versions of a cliente. The zero value
@@ -37,11 +37,7 @@ const etagLen = 24
 
 // newETag makes a new entity tag: 96 random bits, in lower-case hex, so a
 // tag never repeats for an id.
-func newETag() string {
-	b := make([]byte, etagLen/2)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func newETag() string { return token.Hex(etagLen / 2) }
 
 // IsETag reports whether s has the form of the entity tags the store makes;
 // no other string can match one.
