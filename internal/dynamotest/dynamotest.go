@@ -154,7 +154,7 @@ func runDynalite(node, cli, addr string) error {
 	// Tables stay CREATING for a while, as on AWS, so CreateTable's wait
 	// for ACTIVE is exercised; a short while keeps the tests quick.
 	cmd := exec.Command(node, cli, "--host", host, "--port", port, "--createTableMs", "50")
-	out := &syncBuffer{}
+	out := &loopback.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return err
@@ -175,24 +175,6 @@ func runDynalite(node, cli, addr string) error {
 	cmd.Process.Kill()
 	<-exited
 	return fmt.Errorf("did not listen on %s within 30s; its output:\n%s", addr, out.String())
-}
-
-// syncBuffer collects a child's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // Main runs the tests of a package and then stops dynalite if they started

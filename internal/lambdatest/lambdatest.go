@@ -15,8 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -52,7 +50,7 @@ func BuildEmulator(dir, out string) error {
 type Emulator struct {
 	URL    string // the invoke URL
 	cmd    *exec.Cmd
-	log    *syncBuffer
+	log    *loopback.Output
 	exited chan struct{} // closed once the emulator has exited
 }
 
@@ -74,7 +72,7 @@ func start(rie, bootstrap string, env []string, api, runtime string) (*Emulator,
 	cmd.Dir = filepath.Dir(bootstrap)
 	// A process group of its own, so that Stop ends the function with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	log := &syncBuffer{}
+	log := &loopback.Output{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -161,21 +159,4 @@ func (e *Emulator) PID() int { return e.cmd.Process.Pid }
 func (e *Emulator) Stop() {
 	syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
 	<-e.exited
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
