@@ -6,6 +6,7 @@ GO      ?= go
 PYTHON  ?= python3
 VENV    := $(CURDIR)/.venv
 STAMP   := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1)
+CHECKOV := $(VENV)/checkov/bin/checkov
 
 DYNALITE_DIR := $(CURDIR)/tools/dynalite
 DYNALITE_STAMP := $(DYNALITE_DIR)/node_modules/.installed-$(shell cksum < tools/dynalite/package-lock.json | cut -d' ' -f1)
@@ -35,10 +36,13 @@ test: vet lint gotest
 vet:
 	$(GO) vet ./...
 
-# cfn-lint with informational checks on: any finding at all fails.
+# cfn-lint with informational checks on: any finding at all fails. checkov
+# reads the template as SAM writes it; a check it skips names its reason in
+# template.yaml.
 lint: tools
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(VENV)/bin/sam validate --lint --region us-east-1
+	$(CHECKOV) --quiet --compact --framework cloudformation -f template.yaml
 
 # The Go benchmarks run once here, and the benchmark program makes a -quick
 # smoke run into a temporary folder, so they keep compiling and working; no
@@ -88,7 +92,10 @@ tools: $(STAMP) $(DYNALITE_STAMP)
 $(STAMP): requirements-dev.txt
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	grep -v '^checkov==' requirements-dev.txt > $(VENV)/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/pip install --quiet --disable-pip-version-check "$$(grep '^checkov==' requirements-dev.txt)"
 	touch $@
 
 $(DYNALITE_STAMP): tools/dynalite/package.json tools/dynalite/package-lock.json
