@@ -1,0 +1,22 @@
+"""Prints template.yaml as SAM's translator turns it into CloudFormation, with
+the parameters' defaults, as JSON: what CloudFormation would deploy."""
+import json
+import sys
+
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+
+class NoManagedPolicies:
+    """The template names no managed policy; a lookup would need AWS."""
+
+    def load(self):
+        return {}
+
+
+template = yaml_parse(open(sys.argv[1]).read())
+for resource in template["Resources"].values():
+    if resource.get("Type") == "AWS::Serverless::Function":
+        # sam deploy uploads the code first; any S3 location translates alike.
+        resource["Properties"]["CodeUri"] = "s3://bucket/" + resource["Properties"]["CodeUri"] + ".zip"
+json.dump(transform(template, {}, NoManagedPolicies()), sys.stdout, indent=1)
