@@ -272,6 +272,14 @@ func TestAlarms(t *testing.T) {
 		for _, a := range asList(get(res[group].Properties, "AlarmConfiguration", "Alarms")) {
 			names = append(names, ref(get(a, "Name")))
 		}
+		// A new version renames, so replaces, each: an alarm left in ALARM
+		// by the version being replaced cannot stop the deploy.
+		for _, a := range rollback {
+			name := get(res[a].Properties, "AlarmName", "Fn::Sub")
+			if v, _ := getAtt(get(name, 1, "Version")); !strings.Contains(toString(get(name, 0)), "${Version}") || v != versionOf[fn] {
+				t.Errorf("%s: name %v does not carry the deployed version", a, name)
+			}
+		}
 		slices.Sort(names)
 		slices.Sort(rollback)
 		if !slices.Equal(names, rollback) || get(res[group].Properties, "AlarmConfiguration", "Enabled") != true {
