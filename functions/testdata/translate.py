@@ -1,10 +1,16 @@
 """Prints template.yaml as SAM's translator turns it into CloudFormation, with
 the parameters' defaults, as JSON: what CloudFormation would deploy."""
 import json
+import logging
 import sys
 
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
+
+
+# The translator reports feature toggles it has no configuration for; this
+# run wants the defaults.
+logging.getLogger("samtranslator").setLevel(logging.ERROR)
 
 
 class NoManagedPolicies:
