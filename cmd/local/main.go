@@ -22,6 +22,7 @@ import (
 
 	"github.com/clientes-api/clientes/internal/api"
 	"github.com/clientes-api/clientes/internal/gateway"
+	"github.com/clientes-api/clientes/internal/gateway/jwtauth"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
@@ -65,6 +66,9 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 	}
 	st := store.New(db, cfg.Table, nil)
 	gw := &gateway.Gateway{CORS: corsFromEnv(), Timeout: 10 * time.Second, Log: log}
+	if gw.Auth, err = authFromEnv(ctx, log); err != nil {
+		return err
+	}
 	for _, rt := range api.Routes {
 		gw.Functions = append(gw.Functions, gateway.Function{Route: rt, Handler: api.Lambda(rt.Handler(st))})
 	}
@@ -106,6 +110,23 @@ func embeddedDynamoDB() (string, func(), error) {
 	srv := &http.Server{Handler: miniserver.NewServer(), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+// authFromEnv guards every route as the template's JWT authorizer does when
+// AUTH_ISSUER is set, and leaves the API public (nil) when it is not.
+func authFromEnv(ctx context.Context, log *slog.Logger) (gateway.Authorizer, error) {
+	cfg, on, err := jwtauth.ConfigFromEnv()
+	if !on || err != nil {
+		return nil, err
+	}
+	cfg.Log = log
+	a, err := jwtauth.New(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("access control on", "issuer", cfg.Issuer, "audience", cfg.Audience,
+		"read_scope", cfg.ReadScope, "write_scope", cfg.WriteScope, "jwks", a.JWKSURL())
+	return a, nil
 }
 
 // corsFromEnv is the template's CORS configuration, with the allowed origins

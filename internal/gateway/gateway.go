@@ -40,6 +40,9 @@ type Function struct {
 type Gateway struct {
 	Functions []Function
 	CORS      CORS
+	// Auth, when set, guards every route as the template's JWT authorizer
+	// does when AuthIssuer is set; nil leaves the API public.
+	Auth Authorizer
 	// Timeout is each invocation's deadline, as the function's Timeout is on AWS.
 	Timeout time.Duration
 	Log     *slog.Logger
@@ -64,6 +67,20 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, params map[string]string, requestID string) {
+	var authz *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
+	if g.Auth != nil {
+		var err error
+		if authz, err = g.Auth.Authorize(r, fn.Route); err != nil {
+			d, ok := err.(*Denied)
+			if !ok {
+				d = &Denied{Status: http.StatusUnauthorized, Challenge: "Bearer", Reason: err.Error()}
+			}
+			g.Log.Info("request refused", "route", fn.Route.Key(), "request_id", requestID,
+				"status", d.Status, "reason", d.Reason, "sub", d.Sub)
+			d.write(w)
+			return
+		}
+	}
 	if r.ContentLength > MaxPayload {
 		writeMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return
@@ -77,6 +94,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 		return
 	}
 	ev := Event(r, fn.Route, params, body, requestID)
+	ev.RequestContext.Authorizer = authz
 	ctx, cancel := context.WithTimeout(r.Context(), g.Timeout)
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
@@ -86,11 +104,19 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 	resp, err := call(ctx, fn.Handler, ev)
 	if err != nil {
 		// A function error or panic: API Gateway hides it behind this answer.
-		g.Log.Error("function error", "function", fn.Route.Function, "request_id", requestID, "error", err)
+		g.Log.Error("function error", "function", fn.Route.Function, "request_id", requestID, "sub", sub(authz), "error", err)
 		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
 	writeResponse(w, resp, len(g.CORS.AllowOrigins) > 0)
+}
+
+// sub is the caller named by a verified token, or "" for a public API.
+func sub(a *events.APIGatewayV2HTTPRequestContextAuthorizerDescription) string {
+	if a == nil || a.JWT == nil {
+		return ""
+	}
+	return a.JWT.Claims["sub"]
 }
 
 // call invokes h the way the Lambda runtime does, which turns a panic into an
