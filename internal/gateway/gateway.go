@@ -75,8 +75,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 			if !ok {
 				d = &Denied{Status: http.StatusUnauthorized, Challenge: "Bearer", Reason: err.Error()}
 			}
-			g.Log.Info("request refused", "route", fn.Route.Key(), "request_id", requestID,
-				"status", d.Status, "reason", d.Reason, "sub", d.Sub)
+			withSub(g.Log, d.Sub).Info("request refused", "route", fn.Route.Key(), "request_id", requestID, "status", d.Status, "reason", d.Reason)
 			d.write(w)
 			return
 		}
@@ -104,7 +103,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 	resp, err := call(ctx, fn.Handler, ev)
 	if err != nil {
 		// A function error or panic: API Gateway hides it behind this answer.
-		g.Log.Error("function error", "function", fn.Route.Function, "request_id", requestID, "sub", sub(authz), "error", err)
+		withSub(g.Log, sub(authz)).Error("function error", "function", fn.Route.Function, "request_id", requestID, "error", err)
 		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
@@ -117,6 +116,14 @@ func sub(a *events.APIGatewayV2HTTPRequestContextAuthorizerDescription) string {
 		return ""
 	}
 	return a.JWT.Claims["sub"]
+}
+
+// withSub names the caller in l's lines, when there is one.
+func withSub(l *slog.Logger, sub string) *slog.Logger {
+	if sub == "" {
+		return l
+	}
+	return l.With("sub", sub)
 }
 
 // call invokes h the way the Lambda runtime does, which turns a panic into an
