@@ -3,20 +3,16 @@ package jwtauth_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,81 +23,21 @@ import (
 	"github.com/clientes-api/clientes/internal/dynamotest"
 	"github.com/clientes-api/clientes/internal/gateway"
 	"github.com/clientes-api/clientes/internal/gateway/jwtauth"
+	"github.com/clientes-api/clientes/internal/gateway/jwtauth/jwtauthtest"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
 const audience = "clientes-app"
 
-// issuer is an OIDC issuer on 127.0.0.1: a discovery document and a JWKS
-// whose keys a test may change, counting how often the JWKS is fetched.
-type issuer struct {
-	*httptest.Server
-	mu      sync.Mutex
-	keys    map[string]*rsa.PrivateKey // published, by kid
-	fetches atomic.Int32
-}
-
-func newIssuer(t *testing.T, keys map[string]*rsa.PrivateKey) *issuer {
-	iss := &issuer{keys: keys}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]string{"issuer": iss.URL, "jwks_uri": iss.URL + "/jwks"})
-	})
-	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		iss.fetches.Add(1)
-		iss.mu.Lock()
-		defer iss.mu.Unlock()
-		var set []map[string]string
-		for kid, k := range iss.keys {
-			set = append(set, map[string]string{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
-				"n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())})
-		}
-		json.NewEncoder(w).Encode(map[string]any{"keys": set})
-	})
-	iss.Server = httptest.NewServer(mux)
-	t.Cleanup(iss.Close)
-	return iss
-}
-
-func (iss *issuer) publish(kid string, k *rsa.PrivateKey) {
-	iss.mu.Lock()
-	defer iss.mu.Unlock()
-	iss.keys[kid] = k
-}
-
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-
-func rsaKey(t *testing.T) *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// mint signs claims with RS256 under kid ("" for no kid header).
-func mint(t *testing.T, key *rsa.PrivateKey, kid string, claims jwt.MapClaims) string {
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	if kid != "" {
-		tok.Header["kid"] = kid
-	}
-	s, err := tok.SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// claims are a valid token's, with the given scope, changed by edits.
+// claims are a valid token's for the test audience.
 func claims(iss, sub, scope string, edits ...func(jwt.MapClaims)) jwt.MapClaims {
-	now := time.Now()
-	c := jwt.MapClaims{"iss": iss, "sub": sub, "aud": audience, "scope": scope,
-		"iat": now.Add(-time.Minute).Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix()}
-	for _, e := range edits {
-		e(c)
-	}
-	return c
+	return jwtauthtest.Claims(iss, audience, sub, scope, edits...)
 }
+
+var (
+	mint   = jwtauthtest.Mint
+	rsaKey = jwtauthtest.Key
+)
 
 // invocations counts, per test, the events that reached a function.
 type invocations struct {
@@ -194,7 +130,7 @@ func newAuthorizer(t *testing.T, cfg jwtauth.Config) *jwtauth.Authorizer {
 // that no log line holds a token.
 func TestTokens(t *testing.T) {
 	key, otherKey := rsaKey(t), rsaKey(t)
-	iss := newIssuer(t, map[string]*rsa.PrivateKey{"k1": key})
+	iss := jwtauthtest.NewIssuer(t, map[string]*rsa.PrivateKey{"k1": key})
 	a := newAuthorizer(t, jwtauth.Config{Issuer: iss.URL, Audience: []string{"other-app", audience},
 		ReadScope: jwtauth.DefaultReadScope, WriteScope: jwtauth.DefaultWriteScope})
 	if a.JWKSURL() != iss.URL+"/jwks" {
@@ -336,7 +272,7 @@ func TestTokens(t *testing.T) {
 func tamper(tok string) string {
 	parts := strings.Split(tok, ".")
 	raw, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	parts[1] = b64(bytes.Replace(raw, []byte("reader-1"), []byte("admin-00"), 1))
+	parts[1] = base64.RawURLEncoding.EncodeToString(bytes.Replace(raw, []byte("reader-1"), []byte("admin-00"), 1))
 	return strings.Join(parts, ".")
 }
 
@@ -352,11 +288,11 @@ func must[T any](v T, err error) T {
 // issuer no further fetch until the refresh limit allows one.
 func TestKeyRotation(t *testing.T) {
 	oldKey, newKey := rsaKey(t), rsaKey(t)
-	iss := newIssuer(t, map[string]*rsa.PrivateKey{"old": oldKey})
+	iss := jwtauthtest.NewIssuer(t, map[string]*rsa.PrivateKey{"old": oldKey})
 	a := newAuthorizer(t, jwtauth.Config{Issuer: iss.URL, Audience: []string{audience},
 		ReadScope: jwtauth.DefaultReadScope, WriteScope: jwtauth.DefaultWriteScope, RefreshEvery: time.Hour})
 	srv, inv, _, _ := server(t, a)
-	if n := iss.fetches.Load(); n != 1 {
+	if n := iss.Fetches(); n != 1 {
 		t.Fatalf("%d JWKS fetches at start, want 1", n)
 	}
 	get := func(tok string) int {
@@ -366,11 +302,11 @@ func TestKeyRotation(t *testing.T) {
 	if s := get(mint(t, oldKey, "old", claims(iss.URL, "s", "clientes/read"))); s != 200 {
 		t.Fatalf("old key: %d", s)
 	}
-	iss.publish("new", newKey)
+	iss.Publish("new", newKey)
 	if s := get(mint(t, newKey, "new", claims(iss.URL, "s", "clientes/read"))); s != 200 {
 		t.Fatalf("new key after rotation: %d, want 200", s)
 	}
-	if n := iss.fetches.Load(); n != 2 {
+	if n := iss.Fetches(); n != 2 {
 		t.Fatalf("%d JWKS fetches after the rotation, want 2", n)
 	}
 	for i := range 20 {
@@ -378,7 +314,7 @@ func TestKeyRotation(t *testing.T) {
 			t.Fatalf("unknown kid: %d", s)
 		}
 	}
-	if n := iss.fetches.Load(); n != 2 {
+	if n := iss.Fetches(); n != 2 {
 		t.Errorf("%d JWKS fetches after 20 unknown kids, want still 2 (rate-limited)", n)
 	}
 	if len(inv.take()) != 2 {
@@ -390,7 +326,7 @@ func TestKeyRotation(t *testing.T) {
 // issuer that cannot be reached stops the server at start.
 func TestKeysFromJWKSURL(t *testing.T) {
 	key := rsaKey(t)
-	iss := newIssuer(t, map[string]*rsa.PrivateKey{"k1": key})
+	iss := jwtauthtest.NewIssuer(t, map[string]*rsa.PrivateKey{"k1": key})
 	const other = "https://issuer.example"
 	a := newAuthorizer(t, jwtauth.Config{Issuer: other, JWKSURL: iss.URL + "/jwks", Audience: []string{audience},
 		ReadScope: "r", WriteScope: "w"})
