@@ -8,6 +8,7 @@ package gateway
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -71,8 +72,8 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 	if g.Auth != nil {
 		var err error
 		if authz, err = g.Auth.Authorize(r, fn.Route); err != nil {
-			d, ok := err.(*Denied)
-			if !ok {
+			var d *Denied
+			if !errors.As(err, &d) {
 				d = &Denied{Status: http.StatusUnauthorized, Challenge: "Bearer", Reason: err.Error()}
 			}
 			withSub(g.Log, d.Sub).Info("request refused", "route", fn.Route.Key(), "request_id", requestID, "status", d.Status, "reason", d.Reason)
