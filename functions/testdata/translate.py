@@ -4,6 +4,7 @@ import json
 import logging
 import sys
 
+from samcli.lib.cfn_language_extensions.sam_integration import expand_language_extensions
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
@@ -21,6 +22,9 @@ class NoManagedPolicies:
 
 
 template = yaml_parse(open(sys.argv[1]).read())
+# AWS::LanguageExtensions runs first, as on CloudFormation: it resolves the
+# Fn::If around each Auth (AuthIssuer's default: no authorizer).
+template = expand_language_extensions(template, {}, enabled=True).expanded_template
 for resource in template["Resources"].values():
     if resource.get("Type") == "AWS::Serverless::Function":
         # sam deploy uploads the code first; any S3 location translates alike.
