@@ -67,6 +67,28 @@ func TestAuthorizerModes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tpl := translate(t, tc.params...)
+			// A parameter's value, which CloudFormation puts in for a Ref
+			// when it deploys the translated template.
+			defaults := readTemplate(t).Parameters
+			param := func(v any) any {
+				name := toString(get(v, "Ref"))
+				if name == "" {
+					return v
+				}
+				val, found := toString(defaults[name]["Default"]), false
+				for _, p := range tc.params {
+					if k, given, _ := strings.Cut(p, "="); k == name {
+						val, found = given, true
+					}
+				}
+				if _, declared := defaults[name]; !declared && !found {
+					return v
+				}
+				if name == "AuthAudience" {
+					return strings.Split(val, ",")
+				}
+				return val
+			}
 			resources, _ := tpl["Resources"].(map[string]any)
 			var apis []string
 			for name, r := range resources {
@@ -119,14 +141,18 @@ func TestAuthorizerModes(t *testing.T) {
 					continue
 				}
 				for name, scopes := range list[0].(map[string]any) {
-					if got, want := strs(scopes), jwtauth.Scopes(rt.Method, tc.read, tc.write); !slices.Equal(got, want) {
+					var got []string
+					for _, sc := range scopes.([]any) {
+						got = append(got, toString(param(sc)))
+					}
+					if want := jwtauth.Scopes(rt.Method, tc.read, tc.write); !slices.Equal(got, want) {
 						t.Errorf("%s: scopes %v, want %v", rt.Key(), got, want)
 					}
 					authz := get(schemes, name, "x-amazon-apigateway-authorizer")
 					if get(schemes, name, "type") != "oauth2" || get(authz, "type") != "jwt" ||
 						get(authz, "identitySource") != "$request.header.Authorization" ||
-						get(authz, "jwtConfiguration", "issuer") != issuer ||
-						!reflect.DeepEqual(strs(get(authz, "jwtConfiguration", "audience")), tc.audience) {
+						param(get(authz, "jwtConfiguration", "issuer")) != issuer ||
+						!reflect.DeepEqual(param(get(authz, "jwtConfiguration", "audience")), tc.audience) {
 						t.Errorf("%s: authorizer %s is %v", rt.Key(), name, get(schemes, name))
 					}
 				}

@@ -2,9 +2,9 @@
 the parameters' defaults, as JSON: what CloudFormation would deploy."""
 import json
 import logging
+import os
 import sys
 
-from samcli.lib.cfn_language_extensions.sam_integration import expand_language_extensions
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
@@ -22,9 +22,12 @@ class NoManagedPolicies:
 
 
 template = yaml_parse(open(sys.argv[1]).read())
-# AWS::LanguageExtensions runs first, as on CloudFormation: it resolves the
-# Fn::If around each Auth (AuthIssuer's default: no authorizer).
-template = expand_language_extensions(template, {}, enabled=True).expanded_template
+# AWS::LanguageExtensions runs first, as on CloudFormation: it resolves each
+# Fn::If from the parameters' defaults (for each Auth: no authorizer).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from samtranslate import resolve_ifs  # noqa: E402
+
+template = resolve_ifs(template, {})
 for resource in template["Resources"].values():
     if resource.get("Type") == "AWS::Serverless::Function":
         # sam deploy uploads the code first; any S3 location translates alike.
