@@ -44,7 +44,7 @@ lint: tools
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(VENV)/bin/sam validate --lint --region us-east-1
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml
-	AWS_DEFAULT_REGION=us-east-1 $(VENV)/bin/python functions/testdata/translate.py template.yaml > $(VENV)/translated.json
+	$(VENV)/bin/python tools/samtranslate.py template.yaml > $(VENV)/translated.json
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f $(VENV)/translated.json
 
 # The Go benchmarks run once here, and the benchmark program makes a -quick
