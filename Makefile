@@ -1,6 +1,7 @@
 # make run  — the whole API on http://localhost:3000 over an embedded DynamoDB (needs only Go)
-# make test — every test (also needs Python 3 and Node.js; installs their tools, pinned,
-#             into .venv and tools/dynalite/node_modules)
+# make test — every test (also needs Python 3 and Node.js with npm; installs their tools,
+#             pinned, into .venv, tools/dynalite/node_modules and tools/openapi/node_modules)
+# make build, make deploy — need Go and Python 3, not Node.js
 
 GO      ?= go
 PYTHON  ?= python3
@@ -9,9 +10,14 @@ STAMP   := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -
 
 DYNALITE_DIR := $(CURDIR)/tools/dynalite
 DYNALITE_STAMP := $(DYNALITE_DIR)/node_modules/.installed-$(shell cksum < tools/dynalite/package-lock.json | cut -d' ' -f1)
+OPENAPI_DIR := $(CURDIR)/tools/openapi
+OPENAPI_STAMP := $(OPENAPI_DIR)/node_modules/.installed-$(shell cksum < tools/openapi/package-lock.json | cut -d' ' -f1)
+NODE_BIN := $(OPENAPI_DIR)/node_modules/.bin
 
 export DYNALITE := $(DYNALITE_DIR)/node_modules/dynalite/cli.js
 export SAM_CLI_TELEMETRY := 0
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
 # What SAM's go1.x builder honours: it runs `go build` with this environment
 # (TrimGoPath in the template adds -trimpath). internal/lambdatest keeps the same.
@@ -21,24 +27,37 @@ FUZZTIME ?= 60s
 FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
         internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging internal/api:FuzzParseTagList internal/api:FuzzIdempotencyKey
 
-.PHONY: run test vet lint gotest fuzz bench build deploy tools clean
+.PHONY: run test vet lint spec gotest fuzz bench build deploy tools pytools nodetools clean
 
+# Built, then exec'd: Ctrl-C reaches the server itself, which shuts down and
+# exits 0, so make reports no error (`go run` would exit 1 in between).
 run:
-	$(GO) run ./cmd/local
+	$(GO) build -o bin/local ./cmd/local
+	exec bin/local
 
-test: vet lint gotest
+test: vet lint spec gotest
 
 vet:
 	$(GO) vet ./...
 
 # cfn-lint with informational checks on: any finding at all fails.
-lint: tools
+lint: pytools
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(VENV)/bin/sam validate --lint --region us-east-1
 
+# OpenAPI: Redocly's recommended rules (0 errors) and Spectral's spectral:oas
+# (0 warnings), then the TypeScript types openapi-typescript makes of it,
+# type-checked by tsc against tools/openapi/check.ts. The Go client is checked
+# by the Go tests (cmd/local).
+spec: nodetools
+	$(NODE_BIN)/redocly lint --config $(OPENAPI_DIR)/redocly.yaml openapi.yaml
+	$(NODE_BIN)/spectral lint --ruleset $(OPENAPI_DIR)/spectral.yaml --fail-severity warn openapi.yaml
+	$(NODE_BIN)/openapi-typescript openapi.yaml -o $(OPENAPI_DIR)/generated/clientes.ts
+	$(NODE_BIN)/tsc -p $(OPENAPI_DIR)/tsconfig.json
+
 # The Go benchmarks run once here, so they keep compiling and working; no
 # test asserts a timing.
-gotest: tools
+gotest: pytools nodetools
 	$(GO) test -race -count=1 ./...
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./internal/api
 
@@ -55,13 +74,19 @@ fuzz:
 	done
 
 # sam build with the build flags; sam deploy --guided after it.
-build: tools
+build: pytools
 	env $(SAM_GO_ENV) $(VENV)/bin/sam build
 
 deploy: build
 	$(VENV)/bin/sam deploy --guided
 
-tools: $(STAMP) $(DYNALITE_STAMP)
+tools: pytools nodetools
+
+# Python tools (SAM CLI, cfn-lint, schemathesis): build, deploy and tests.
+pytools: $(STAMP)
+
+# npm packages: only the tests use them.
+nodetools: $(DYNALITE_STAMP) $(OPENAPI_STAMP)
 
 $(STAMP): requirements-dev.txt
 	rm -rf $(VENV)
@@ -74,5 +99,10 @@ $(DYNALITE_STAMP): tools/dynalite/package.json tools/dynalite/package-lock.json
 	npm ci --prefix $(DYNALITE_DIR) --ignore-scripts --no-audit --no-fund
 	touch $@
 
+$(OPENAPI_STAMP): tools/openapi/package.json tools/openapi/package-lock.json
+	rm -rf $(OPENAPI_DIR)/node_modules
+	npm ci --prefix $(OPENAPI_DIR) --ignore-scripts --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) $(DYNALITE_DIR)/node_modules .aws-sam bin
+	rm -rf $(VENV) $(DYNALITE_DIR)/node_modules $(OPENAPI_DIR)/node_modules $(OPENAPI_DIR)/generated .aws-sam bin
