@@ -44,7 +44,8 @@ func serve(t *testing.T, cfg store.Config) string {
 // TestGeneratedClient drives the local server through the Go client
 // oapi-codegen generates from openapi.yaml with oapi-codegen.yaml
 // (clientes_gen_test.go): create, read, update, clear telefono with null,
-// delete.
+// delete; with the spec's headers for safe writes (Idempotency-Key,
+// If-Match) as the generated client sends them.
 func TestGeneratedClient(t *testing.T) {
 	base := serve(t, store.Config{Table: "generated-client", Region: "us-east-1"})
 	c, err := NewClientWithResponses(base)
@@ -54,7 +55,8 @@ func TestGeneratedClient(t *testing.T) {
 	ctx := context.Background()
 
 	tel := "+5559876543"
-	created, err := c.CreateClienteWithResponse(ctx, CreateClienteJSONRequestBody{
+	key := "alta-pedro-1"
+	created, err := c.CreateClienteWithResponse(ctx, &CreateClienteParams{IdempotencyKey: &key}, CreateClienteJSONRequestBody{
 		Nombres: "Pedro", Apellidos: "Martínez", Telefono: nullable.NewNullableWithValue(tel)})
 	if err != nil {
 		t.Fatal(err)
@@ -73,31 +75,39 @@ func TestGeneratedClient(t *testing.T) {
 		t.Errorf("Location %q resolves to %v (%v), want %s/api/clientes/1", created.HTTPResponse.Header.Get("Location"), loc, err, base)
 	}
 
-	got, err := c.GetClienteWithResponse(ctx, cl.Id)
+	firstTag := created.HTTPResponse.Header.Get("ETag")
+
+	got, err := c.GetClienteWithResponse(ctx, cl.Id, nil)
 	if err != nil || got.JSON200 == nil || got.JSON200.Cliente.Telefono.MustGet() != tel {
 		t.Fatalf("get = %v %s", err, got.Body)
 	}
 
 	// Leaving telefono out keeps it; null clears it.
 	email := "pedro@example.com"
-	updated, err := c.UpdateClienteWithResponse(ctx, cl.Id, UpdateClienteJSONRequestBody{Email: nullable.NewNullableWithValue(email)})
+	updated, err := c.UpdateClienteWithResponse(ctx, cl.Id, &UpdateClienteParams{IfMatch: &firstTag},
+		UpdateClienteJSONRequestBody{Email: nullable.NewNullableWithValue(email)})
 	if err != nil || updated.JSON200 == nil || updated.JSON200.Cliente.Telefono.MustGet() != tel || updated.JSON200.Cliente.Email.MustGet() != email {
 		t.Fatalf("update email = %v %s", err, updated.Body)
 	}
-	cleared, err := c.UpdateClienteWithResponse(ctx, cl.Id, UpdateClienteJSONRequestBody{Telefono: nullable.NewNullNullable[string]()})
+	clear := UpdateClienteJSONRequestBody{Telefono: nullable.NewNullNullable[string]()}
+	stale, err := c.UpdateClienteWithResponse(ctx, cl.Id, &UpdateClienteParams{IfMatch: &firstTag}, clear)
+	if err != nil || stale.StatusCode() != http.StatusPreconditionFailed || stale.JSON412 == nil {
+		t.Fatalf("clear telefono with the first ETag = %v %d %s, want 412", err, stale.StatusCode(), stale.Body)
+	}
+	cleared, err := c.UpdateClienteWithResponse(ctx, cl.Id, nil, clear)
 	if err != nil || cleared.JSON200 == nil || !cleared.JSON200.Cliente.Telefono.IsNull() || cleared.JSON200.Cliente.Email.MustGet() != email {
 		t.Fatalf("clear telefono = %v %s", err, cleared.Body)
 	}
-	got, err = c.GetClienteWithResponse(ctx, cl.Id)
+	got, err = c.GetClienteWithResponse(ctx, cl.Id, nil)
 	if err != nil || got.JSON200 == nil || !got.JSON200.Cliente.Telefono.IsNull() {
 		t.Fatalf("get after clearing = %v %s", err, got.Body)
 	}
 
-	deleted, err := c.DeleteClienteWithResponse(ctx, cl.Id)
+	deleted, err := c.DeleteClienteWithResponse(ctx, cl.Id, nil)
 	if err != nil || deleted.JSON200 == nil || deleted.JSON200.Cliente.Id != cl.Id {
 		t.Fatalf("delete = %v %s", err, deleted.Body)
 	}
-	gone, err := c.GetClienteWithResponse(ctx, cl.Id)
+	gone, err := c.GetClienteWithResponse(ctx, cl.Id, nil)
 	if err != nil || gone.JSON404 == nil || gone.JSON404.Message != "Cliente no encontrado" {
 		t.Fatalf("get after delete = %v %d %s", err, gone.StatusCode(), gone.Body)
 	}

@@ -77,6 +77,36 @@ func (e GetFailureMessage) Valid() bool {
 	}
 }
 
+// Defines values for KeyInFlightMessage.
+const (
+	SolicitudConLaMismaIdempotencyKeyEnCurso KeyInFlightMessage = "Solicitud con la misma Idempotency-Key en curso"
+)
+
+// Valid indicates whether the value is a known member of the KeyInFlightMessage enum.
+func (e KeyInFlightMessage) Valid() bool {
+	switch e {
+	case SolicitudConLaMismaIdempotencyKeyEnCurso:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KeyReusedMessage.
+const (
+	IdempotencyKeyYaUsadaConOtraSolicitud KeyReusedMessage = "Idempotency-Key ya usada con otra solicitud"
+)
+
+// Valid indicates whether the value is a known member of the KeyReusedMessage enum.
+func (e KeyReusedMessage) Valid() bool {
+	switch e {
+	case IdempotencyKeyYaUsadaConOtraSolicitud:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListFailureMessage.
 const (
 	ErrorAlListarClientes ListFailureMessage = "Error al listar clientes"
@@ -124,13 +154,16 @@ func (e ForbiddenMessage) Valid() bool {
 
 // Defines values for InvalidIdMessage.
 const (
-	InvalidIdMessageIDDeClienteInválido InvalidIdMessage = "ID de cliente inválido"
-	InvalidIdMessageSolicitudInválida   InvalidIdMessage = "Solicitud inválida"
+	InvalidIdMessageEncabezadoDePrecondiciónInválido InvalidIdMessage = "Encabezado de precondición inválido"
+	InvalidIdMessageIDDeClienteInválido              InvalidIdMessage = "ID de cliente inválido"
+	InvalidIdMessageSolicitudInválida                InvalidIdMessage = "Solicitud inválida"
 )
 
 // Valid indicates whether the value is a known member of the InvalidIdMessage enum.
 func (e InvalidIdMessage) Valid() bool {
 	switch e {
+	case InvalidIdMessageEncabezadoDePrecondiciónInválido:
+		return true
 	case InvalidIdMessageIDDeClienteInválido:
 		return true
 	case InvalidIdMessageSolicitudInválida:
@@ -167,6 +200,21 @@ const (
 func (e PayloadTooLargeMessage) Valid() bool {
 	switch e {
 	case PayloadTooLargeMessageCuerpoDeLaSolicitudDemasiadoGrande:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreconditionFailedMessage.
+const (
+	PreconditionFailedMessageElClienteFueModificadoPorOtraSolicitud PreconditionFailedMessage = "El cliente fue modificado por otra solicitud"
+)
+
+// Valid indicates whether the value is a known member of the PreconditionFailedMessage enum.
+func (e PreconditionFailedMessage) Valid() bool {
+	switch e {
+	case PreconditionFailedMessageElClienteFueModificadoPorOtraSolicitud:
 		return true
 	default:
 		return false
@@ -298,13 +346,16 @@ func (e CreateCliente201JSONResponseBodyMessage) Valid() bool {
 
 // Defines values for CreateCliente400JSONResponseBody1Message.
 const (
-	CreateCliente400JSONResponseBody1MessageJSONInválido      CreateCliente400JSONResponseBody1Message = "JSON inválido"
-	CreateCliente400JSONResponseBody1MessageSolicitudInválida CreateCliente400JSONResponseBody1Message = "Solicitud inválida"
+	CreateCliente400JSONResponseBody1MessageIdempotencyKeyInválida CreateCliente400JSONResponseBody1Message = "Idempotency-Key inválida"
+	CreateCliente400JSONResponseBody1MessageJSONInválido           CreateCliente400JSONResponseBody1Message = "JSON inválido"
+	CreateCliente400JSONResponseBody1MessageSolicitudInválida      CreateCliente400JSONResponseBody1Message = "Solicitud inválida"
 )
 
 // Valid indicates whether the value is a known member of the CreateCliente400JSONResponseBody1Message enum.
 func (e CreateCliente400JSONResponseBody1Message) Valid() bool {
 	switch e {
+	case CreateCliente400JSONResponseBody1MessageIdempotencyKeyInválida:
+		return true
 	case CreateCliente400JSONResponseBody1MessageJSONInválido:
 		return true
 	case CreateCliente400JSONResponseBody1MessageSolicitudInválida:
@@ -406,13 +457,16 @@ func (e DeleteCliente200JSONResponseBodyMessage) Valid() bool {
 
 // Defines values for DeleteCliente400JSONResponseBodyMessage.
 const (
-	DeleteCliente400JSONResponseBodyMessageIDDeClienteInválido DeleteCliente400JSONResponseBodyMessage = "ID de cliente inválido"
-	DeleteCliente400JSONResponseBodyMessageSolicitudInválida   DeleteCliente400JSONResponseBodyMessage = "Solicitud inválida"
+	DeleteCliente400JSONResponseBodyMessageEncabezadoDePrecondiciónInválido DeleteCliente400JSONResponseBodyMessage = "Encabezado de precondición inválido"
+	DeleteCliente400JSONResponseBodyMessageIDDeClienteInválido              DeleteCliente400JSONResponseBodyMessage = "ID de cliente inválido"
+	DeleteCliente400JSONResponseBodyMessageSolicitudInválida                DeleteCliente400JSONResponseBodyMessage = "Solicitud inválida"
 )
 
 // Valid indicates whether the value is a known member of the DeleteCliente400JSONResponseBodyMessage enum.
 func (e DeleteCliente400JSONResponseBodyMessage) Valid() bool {
 	switch e {
+	case DeleteCliente400JSONResponseBodyMessageEncabezadoDePrecondiciónInválido:
+		return true
 	case DeleteCliente400JSONResponseBodyMessageIDDeClienteInválido:
 		return true
 	case DeleteCliente400JSONResponseBodyMessageSolicitudInválida:
@@ -470,6 +524,21 @@ func (e DeleteCliente404JSONResponseBodyMessage) Valid() bool {
 	}
 }
 
+// Defines values for DeleteCliente412JSONResponseBodyMessage.
+const (
+	DeleteCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud DeleteCliente412JSONResponseBodyMessage = "El cliente fue modificado por otra solicitud"
+)
+
+// Valid indicates whether the value is a known member of the DeleteCliente412JSONResponseBodyMessage enum.
+func (e DeleteCliente412JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case DeleteCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeleteCliente503JSONResponseBodyMessage.
 const (
 	DeleteCliente503JSONResponseBodyMessageServicioNoDisponibleIntenteDeNuevo DeleteCliente503JSONResponseBodyMessage = "Servicio no disponible, intente de nuevo"
@@ -487,13 +556,16 @@ func (e DeleteCliente503JSONResponseBodyMessage) Valid() bool {
 
 // Defines values for GetCliente400JSONResponseBodyMessage.
 const (
-	GetCliente400JSONResponseBodyMessageIDDeClienteInválido GetCliente400JSONResponseBodyMessage = "ID de cliente inválido"
-	GetCliente400JSONResponseBodyMessageSolicitudInválida   GetCliente400JSONResponseBodyMessage = "Solicitud inválida"
+	GetCliente400JSONResponseBodyMessageEncabezadoDePrecondiciónInválido GetCliente400JSONResponseBodyMessage = "Encabezado de precondición inválido"
+	GetCliente400JSONResponseBodyMessageIDDeClienteInválido              GetCliente400JSONResponseBodyMessage = "ID de cliente inválido"
+	GetCliente400JSONResponseBodyMessageSolicitudInválida                GetCliente400JSONResponseBodyMessage = "Solicitud inválida"
 )
 
 // Valid indicates whether the value is a known member of the GetCliente400JSONResponseBodyMessage enum.
 func (e GetCliente400JSONResponseBodyMessage) Valid() bool {
 	switch e {
+	case GetCliente400JSONResponseBodyMessageEncabezadoDePrecondiciónInválido:
+		return true
 	case GetCliente400JSONResponseBodyMessageIDDeClienteInválido:
 		return true
 	case GetCliente400JSONResponseBodyMessageSolicitudInválida:
@@ -583,15 +655,18 @@ func (e UpdateCliente200JSONResponseBodyMessage) Valid() bool {
 
 // Defines values for UpdateCliente400JSONResponseBody1Message.
 const (
-	UpdateCliente400JSONResponseBody1MessageIDDeClienteInválido       UpdateCliente400JSONResponseBody1Message = "ID de cliente inválido"
-	UpdateCliente400JSONResponseBody1MessageJSONInválido              UpdateCliente400JSONResponseBody1Message = "JSON inválido"
-	UpdateCliente400JSONResponseBody1MessageNoHayCamposParaActualizar UpdateCliente400JSONResponseBody1Message = "No hay campos para actualizar"
-	UpdateCliente400JSONResponseBody1MessageSolicitudInválida         UpdateCliente400JSONResponseBody1Message = "Solicitud inválida"
+	UpdateCliente400JSONResponseBody1MessageEncabezadoDePrecondiciónInválido UpdateCliente400JSONResponseBody1Message = "Encabezado de precondición inválido"
+	UpdateCliente400JSONResponseBody1MessageIDDeClienteInválido              UpdateCliente400JSONResponseBody1Message = "ID de cliente inválido"
+	UpdateCliente400JSONResponseBody1MessageJSONInválido                     UpdateCliente400JSONResponseBody1Message = "JSON inválido"
+	UpdateCliente400JSONResponseBody1MessageNoHayCamposParaActualizar        UpdateCliente400JSONResponseBody1Message = "No hay campos para actualizar"
+	UpdateCliente400JSONResponseBody1MessageSolicitudInválida                UpdateCliente400JSONResponseBody1Message = "Solicitud inválida"
 )
 
 // Valid indicates whether the value is a known member of the UpdateCliente400JSONResponseBody1Message enum.
 func (e UpdateCliente400JSONResponseBody1Message) Valid() bool {
 	switch e {
+	case UpdateCliente400JSONResponseBody1MessageEncabezadoDePrecondiciónInválido:
+		return true
 	case UpdateCliente400JSONResponseBody1MessageIDDeClienteInválido:
 		return true
 	case UpdateCliente400JSONResponseBody1MessageJSONInválido:
@@ -647,6 +722,21 @@ func (e UpdateCliente404JSONResponseBodyMessage) Valid() bool {
 	case UpdateCliente404JSONResponseBodyMessageClienteNoEncontrado:
 		return true
 	case UpdateCliente404JSONResponseBodyMessageNotFound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateCliente412JSONResponseBodyMessage.
+const (
+	UpdateCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud UpdateCliente412JSONResponseBodyMessage = "El cliente fue modificado por otra solicitud"
+)
+
+// Valid indicates whether the value is a known member of the UpdateCliente412JSONResponseBodyMessage enum.
+func (e UpdateCliente412JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case UpdateCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud:
 		return true
 	default:
 		return false
@@ -769,6 +859,22 @@ type GetFailure struct {
 // GetFailureMessage defines model for GetFailure.Message.
 type GetFailureMessage string
 
+// KeyInFlight defines model for KeyInFlight.
+type KeyInFlight struct {
+	Message KeyInFlightMessage `json:"message"`
+}
+
+// KeyInFlightMessage defines model for KeyInFlight.Message.
+type KeyInFlightMessage string
+
+// KeyReused defines model for KeyReused.
+type KeyReused struct {
+	Message KeyReusedMessage `json:"message"`
+}
+
+// KeyReusedMessage defines model for KeyReused.Message.
+type KeyReusedMessage string
+
 // ListFailure defines model for ListFailure.
 type ListFailure struct {
 	Message ListFailureMessage `json:"message"`
@@ -810,6 +916,15 @@ type UpdateFailureMessage string
 // Id defines model for Id.
 type Id = int
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
+// IfNoneMatch defines model for IfNoneMatch.
+type IfNoneMatch = string
+
 // Forbidden defines model for Forbidden.
 type Forbidden struct {
 	Message ForbiddenMessage `json:"message"`
@@ -841,6 +956,14 @@ type PayloadTooLarge struct {
 
 // PayloadTooLargeMessage defines model for PayloadTooLarge.Message.
 type PayloadTooLargeMessage string
+
+// PreconditionFailed defines model for PreconditionFailed.
+type PreconditionFailed struct {
+	Message PreconditionFailedMessage `json:"message"`
+}
+
+// PreconditionFailedMessage defines model for PreconditionFailed.Message.
+type PreconditionFailedMessage string
 
 // ServiceUnavailable defines model for ServiceUnavailable.
 type ServiceUnavailable struct {
@@ -1018,6 +1141,17 @@ type CreateClienteJSONBody struct {
 	Telefono nullable.Nullable[TelefonoInput] `json:"telefono,omitempty"`
 }
 
+// CreateClienteParams defines parameters for CreateCliente.
+type CreateClienteParams struct {
+	// IdempotencyKey 1 to 255 visible ASCII characters (0x21 to 0x7E), or the same in double
+	// quotes (the IETF draft's form: `"abc"` is the key `abc`). The first POST
+	// with a key creates the cliente and keeps its answer for 24 hours, per
+	// caller; the same request with the key again gets that answer back; another
+	// request with it gets 422. Anything else in the header is `400
+	// Idempotency-Key inválida`.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateCliente201JSONResponseBodyMessage defines parameters for CreateCliente.
 type CreateCliente201JSONResponseBodyMessage string
 
@@ -1049,6 +1183,18 @@ type CreateCliente415JSONResponseBodyMessage string
 // CreateCliente503JSONResponseBodyMessage defines parameters for CreateCliente.
 type CreateCliente503JSONResponseBodyMessage string
 
+// DeleteClienteParams defines parameters for DeleteCliente.
+type DeleteClienteParams struct {
+	// IfMatch `*`, or a comma-separated list of entity tags as the `ETag` header gives
+	// them (RFC 9110). The write happens only if the cliente's current tag is
+	// in the list, by strong comparison (a weak tag, `W/"…"`, never matches);
+	// otherwise 412 and nothing is written. A missing id is still 404. Anything
+	// that is not `*` or a list of entity tags, or a list of more than 99
+	// distinct tags of the form this API gives, is `400 Encabezado de
+	// precondición inválido`.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // DeleteCliente200JSONResponseBodyMessage defines parameters for DeleteCliente.
 type DeleteCliente200JSONResponseBodyMessage string
 
@@ -1064,8 +1210,20 @@ type DeleteCliente403JSONResponseBodyMessage string
 // DeleteCliente404JSONResponseBodyMessage defines parameters for DeleteCliente.
 type DeleteCliente404JSONResponseBodyMessage string
 
+// DeleteCliente412JSONResponseBodyMessage defines parameters for DeleteCliente.
+type DeleteCliente412JSONResponseBodyMessage string
+
 // DeleteCliente503JSONResponseBodyMessage defines parameters for DeleteCliente.
 type DeleteCliente503JSONResponseBodyMessage string
+
+// GetClienteParams defines parameters for GetCliente.
+type GetClienteParams struct {
+	// IfNoneMatch `*`, or a comma-separated list of entity tags. When the cliente's current
+	// tag is in the list (weak comparison), or the header is `*`, the answer is
+	// 304 with no body. Anything that is not `*` or a list of entity tags is
+	// `400 Encabezado de precondición inválido`.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
 
 // GetCliente400JSONResponseBodyMessage defines parameters for GetCliente.
 type GetCliente400JSONResponseBodyMessage string
@@ -1125,6 +1283,18 @@ type UpdateClienteJSONBody struct {
 	Telefono nullable.Nullable[TelefonoInput] `json:"telefono,omitempty"`
 }
 
+// UpdateClienteParams defines parameters for UpdateCliente.
+type UpdateClienteParams struct {
+	// IfMatch `*`, or a comma-separated list of entity tags as the `ETag` header gives
+	// them (RFC 9110). The write happens only if the cliente's current tag is
+	// in the list, by strong comparison (a weak tag, `W/"…"`, never matches);
+	// otherwise 412 and nothing is written. A missing id is still 404. Anything
+	// that is not `*` or a list of entity tags, or a list of more than 99
+	// distinct tags of the form this API gives, is `400 Encabezado de
+	// precondición inválido`.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // UpdateCliente200JSONResponseBodyMessage defines parameters for UpdateCliente.
 type UpdateCliente200JSONResponseBodyMessage string
 
@@ -1149,6 +1319,9 @@ type UpdateCliente403JSONResponseBodyMessage string
 
 // UpdateCliente404JSONResponseBodyMessage defines parameters for UpdateCliente.
 type UpdateCliente404JSONResponseBodyMessage string
+
+// UpdateCliente412JSONResponseBodyMessage defines parameters for UpdateCliente.
+type UpdateCliente412JSONResponseBodyMessage string
 
 // UpdateCliente413JSONResponseBodyMessage defines parameters for UpdateCliente.
 type UpdateCliente413JSONResponseBodyMessage string
@@ -1380,7 +1553,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/clientes (the `CreateCliente` operationId).
-	CreateClienteWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateClienteWithBody(ctx context.Context, params *CreateClienteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateCliente Create a cliente
 	//
@@ -1389,7 +1562,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/clientes (the `CreateCliente` operationId).
-	CreateCliente(ctx context.Context, body CreateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateCliente(ctx context.Context, params *CreateClienteParams, body CreateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteCliente Delete a cliente
 	//
@@ -1397,14 +1570,14 @@ type ClientInterface interface {
 	// The answer carries the record as it was.
 	//
 	// Corresponds with DELETE /api/clientes/{id} (the `DeleteCliente` operationId).
-	DeleteCliente(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteCliente(ctx context.Context, id Id, params *DeleteClienteParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCliente Get one cliente
 	//
 	// The whole record, as stored now.
 	//
 	// Corresponds with GET /api/clientes/{id} (the `GetCliente` operationId).
-	GetCliente(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCliente(ctx context.Context, id Id, params *GetClienteParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateClienteWithBody Update some fields of a cliente
 	//
@@ -1415,7 +1588,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/clientes/{id} (the `UpdateCliente` operationId).
-	UpdateClienteWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateClienteWithBody(ctx context.Context, id Id, params *UpdateClienteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateCliente Update some fields of a cliente
 	//
@@ -1426,7 +1599,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /api/clientes/{id} (the `UpdateCliente` operationId).
-	UpdateCliente(ctx context.Context, id Id, body UpdateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateCliente(ctx context.Context, id Id, params *UpdateClienteParams, body UpdateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListClientes List clientes, a page at a time
@@ -1456,8 +1629,8 @@ func (c *Client) ListClientes(ctx context.Context, params *ListClientesParams, r
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/clientes (the `CreateCliente` operationId).
-func (c *Client) CreateClienteWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateClienteRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateClienteWithBody(ctx context.Context, params *CreateClienteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClienteRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1475,8 +1648,8 @@ func (c *Client) CreateClienteWithBody(ctx context.Context, contentType string, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/clientes (the `CreateCliente` operationId).
-func (c *Client) CreateCliente(ctx context.Context, body CreateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateClienteRequest(c.Server, body)
+func (c *Client) CreateCliente(ctx context.Context, params *CreateClienteParams, body CreateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClienteRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1493,8 +1666,8 @@ func (c *Client) CreateCliente(ctx context.Context, body CreateClienteJSONReques
 // The answer carries the record as it was.
 //
 // Corresponds with DELETE /api/clientes/{id} (the `DeleteCliente` operationId).
-func (c *Client) DeleteCliente(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteClienteRequest(c.Server, id)
+func (c *Client) DeleteCliente(ctx context.Context, id Id, params *DeleteClienteParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteClienteRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1510,8 +1683,8 @@ func (c *Client) DeleteCliente(ctx context.Context, id Id, reqEditors ...Request
 // The whole record, as stored now.
 //
 // Corresponds with GET /api/clientes/{id} (the `GetCliente` operationId).
-func (c *Client) GetCliente(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetClienteRequest(c.Server, id)
+func (c *Client) GetCliente(ctx context.Context, id Id, params *GetClienteParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClienteRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1531,8 +1704,8 @@ func (c *Client) GetCliente(ctx context.Context, id Id, reqEditors ...RequestEdi
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/clientes/{id} (the `UpdateCliente` operationId).
-func (c *Client) UpdateClienteWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateClienteRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) UpdateClienteWithBody(ctx context.Context, id Id, params *UpdateClienteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateClienteRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1552,8 +1725,8 @@ func (c *Client) UpdateClienteWithBody(ctx context.Context, id Id, contentType s
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /api/clientes/{id} (the `UpdateCliente` operationId).
-func (c *Client) UpdateCliente(ctx context.Context, id Id, body UpdateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateClienteRequest(c.Server, id, body)
+func (c *Client) UpdateCliente(ctx context.Context, id Id, params *UpdateClienteParams, body UpdateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateClienteRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1631,18 +1804,18 @@ func NewListClientesRequest(server string, params *ListClientesParams) (*http.Re
 }
 
 // NewCreateClienteRequest calls the generic CreateCliente builder with application/json body
-func NewCreateClienteRequest(server string, body CreateClienteJSONRequestBody) (*http.Request, error) {
+func NewCreateClienteRequest(server string, params *CreateClienteParams, body CreateClienteJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateClienteRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateClienteRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateClienteRequestWithBody constructs an http.Request for the CreateCliente method, with any body, and a specified content type
-func NewCreateClienteRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateClienteRequestWithBody(server string, params *CreateClienteParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -1667,11 +1840,26 @@ func NewCreateClienteRequestWithBody(server string, contentType string, body io.
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDeleteClienteRequest constructs an http.Request for the DeleteCliente method
-func NewDeleteClienteRequest(server string, id Id) (*http.Request, error) {
+func NewDeleteClienteRequest(server string, id Id, params *DeleteClienteParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1701,11 +1889,26 @@ func NewDeleteClienteRequest(server string, id Id) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewGetClienteRequest constructs an http.Request for the GetCliente method
-func NewGetClienteRequest(server string, id Id) (*http.Request, error) {
+func NewGetClienteRequest(server string, id Id, params *GetClienteParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1735,22 +1938,37 @@ func NewGetClienteRequest(server string, id Id) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateClienteRequest calls the generic UpdateCliente builder with application/json body
-func NewUpdateClienteRequest(server string, id Id, body UpdateClienteJSONRequestBody) (*http.Request, error) {
+func NewUpdateClienteRequest(server string, id Id, params *UpdateClienteParams, body UpdateClienteJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateClienteRequestWithBody(server, id, "application/json", bodyReader)
+	return NewUpdateClienteRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewUpdateClienteRequestWithBody constructs an http.Request for the UpdateCliente method, with any body, and a specified content type
-func NewUpdateClienteRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateClienteRequestWithBody(server string, id Id, params *UpdateClienteParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1781,6 +1999,21 @@ func NewUpdateClienteRequestWithBody(server string, id Id, contentType string, b
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -1848,7 +2081,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/clientes (the `CreateCliente` operationId).
-	CreateClienteWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClienteResponse, error)
+	CreateClienteWithBodyWithResponse(ctx context.Context, params *CreateClienteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClienteResponse, error)
 
 	// CreateClienteWithResponse Create a cliente
 	//
@@ -1857,7 +2090,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/clientes (the `CreateCliente` operationId).
-	CreateClienteWithResponse(ctx context.Context, body CreateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClienteResponse, error)
+	CreateClienteWithResponse(ctx context.Context, params *CreateClienteParams, body CreateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClienteResponse, error)
 
 	// DeleteClienteWithResponse Delete a cliente
 	//
@@ -1867,7 +2100,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/clientes/{id} (the `DeleteCliente` operationId).
-	DeleteClienteWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*DeleteClienteResponse, error)
+	DeleteClienteWithResponse(ctx context.Context, id Id, params *DeleteClienteParams, reqEditors ...RequestEditorFn) (*DeleteClienteResponse, error)
 
 	// GetClienteWithResponse Get one cliente
 	//
@@ -1876,7 +2109,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/clientes/{id} (the `GetCliente` operationId).
-	GetClienteWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetClienteResponse, error)
+	GetClienteWithResponse(ctx context.Context, id Id, params *GetClienteParams, reqEditors ...RequestEditorFn) (*GetClienteResponse, error)
 
 	// UpdateClienteWithBodyWithResponse Update some fields of a cliente
 	//
@@ -1887,7 +2120,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/clientes/{id} (the `UpdateCliente` operationId).
-	UpdateClienteWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClienteResponse, error)
+	UpdateClienteWithBodyWithResponse(ctx context.Context, id Id, params *UpdateClienteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClienteResponse, error)
 
 	// UpdateClienteWithResponse Update some fields of a cliente
 	//
@@ -1898,7 +2131,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/clientes/{id} (the `UpdateCliente` operationId).
-	UpdateClienteWithResponse(ctx context.Context, id Id, body UpdateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateClienteResponse, error)
+	UpdateClienteWithResponse(ctx context.Context, id Id, params *UpdateClienteParams, body UpdateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateClienteResponse, error)
 }
 
 // ListClientesResponse401Headers the declared response headers of an HTTP 401 response for ListClientes
@@ -2007,12 +2240,19 @@ func (r ListClientesResponse) ContentType() string {
 
 // CreateClienteResponse201Headers the declared response headers of an HTTP 201 response for CreateCliente
 type CreateClienteResponse201Headers struct {
-	Location string
+	ETag               string
+	IdempotentReplayed *string
+	Location           string
 }
 
 // CreateClienteResponse401Headers the declared response headers of an HTTP 401 response for CreateCliente
 type CreateClienteResponse401Headers struct {
 	WWWAuthenticate *string
+}
+
+// CreateClienteResponse409Headers the declared response headers of an HTTP 409 response for CreateCliente
+type CreateClienteResponse409Headers struct {
+	RetryAfter int
 }
 
 // CreateClienteResponse503Headers the declared response headers of an HTTP 503 response for CreateCliente
@@ -2035,10 +2275,14 @@ type CreateClienteResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *KeyInFlight
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *KeyReused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CreateFailure
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2047,6 +2291,8 @@ type CreateClienteResponse struct {
 	Headers201 *CreateClienteResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateClienteResponse401Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateClienteResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateClienteResponse503Headers
 }
@@ -2075,6 +2321,11 @@ func (r CreateClienteResponse) GetJSON403() *Forbidden {
 	return r.JSON403
 }
 
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateClienteResponse) GetJSON409() *KeyInFlight {
+	return r.JSON409
+}
+
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateClienteResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
@@ -2083,6 +2334,11 @@ func (r CreateClienteResponse) GetJSON413() *PayloadTooLarge {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r CreateClienteResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateClienteResponse) GetJSON422() *KeyReused {
+	return r.JSON422
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2129,6 +2385,11 @@ type DeleteClienteResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteClienteResponse412Headers the declared response headers of an HTTP 412 response for DeleteCliente
+type DeleteClienteResponse412Headers struct {
+	ETag string
+}
+
 // DeleteClienteResponse503Headers the declared response headers of an HTTP 503 response for DeleteCliente
 type DeleteClienteResponse503Headers struct {
 	RetryAfter int
@@ -2151,12 +2412,16 @@ type DeleteClienteResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DeleteFailure
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteClienteResponse401Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *DeleteClienteResponse412Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteClienteResponse503Headers
 }
@@ -2188,6 +2453,11 @@ func (r DeleteClienteResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteClienteResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r DeleteClienteResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2229,6 +2499,16 @@ func (r DeleteClienteResponse) ContentType() string {
 	return ""
 }
 
+// GetClienteResponse200Headers the declared response headers of an HTTP 200 response for GetCliente
+type GetClienteResponse200Headers struct {
+	ETag string
+}
+
+// GetClienteResponse304Headers the declared response headers of an HTTP 304 response for GetCliente
+type GetClienteResponse304Headers struct {
+	ETag string
+}
+
 // GetClienteResponse401Headers the declared response headers of an HTTP 401 response for GetCliente
 type GetClienteResponse401Headers struct {
 	WWWAuthenticate *string
@@ -2259,6 +2539,10 @@ type GetClienteResponse struct {
 	JSON500 *GetFailure
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetClienteResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetClienteResponse304Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetClienteResponse401Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -2332,9 +2616,19 @@ func (r GetClienteResponse) ContentType() string {
 	return ""
 }
 
+// UpdateClienteResponse200Headers the declared response headers of an HTTP 200 response for UpdateCliente
+type UpdateClienteResponse200Headers struct {
+	ETag string
+}
+
 // UpdateClienteResponse401Headers the declared response headers of an HTTP 401 response for UpdateCliente
 type UpdateClienteResponse401Headers struct {
 	WWWAuthenticate *string
+}
+
+// UpdateClienteResponse412Headers the declared response headers of an HTTP 412 response for UpdateCliente
+type UpdateClienteResponse412Headers struct {
+	ETag string
 }
 
 // UpdateClienteResponse503Headers the declared response headers of an HTTP 503 response for UpdateCliente
@@ -2359,6 +2653,8 @@ type UpdateClienteResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -2367,8 +2663,12 @@ type UpdateClienteResponse struct {
 	JSON500 *UpdateFailure
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateClienteResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateClienteResponse401Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *UpdateClienteResponse412Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateClienteResponse503Headers
 }
@@ -2400,6 +2700,11 @@ func (r UpdateClienteResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateClienteResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r UpdateClienteResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -2476,8 +2781,8 @@ func (c *ClientWithResponses) ListClientesWithResponse(ctx context.Context, para
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/clientes (the `CreateCliente` operationId).
-func (c *ClientWithResponses) CreateClienteWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClienteResponse, error) {
-	rsp, err := c.CreateClienteWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateClienteWithBodyWithResponse(ctx context.Context, params *CreateClienteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClienteResponse, error) {
+	rsp, err := c.CreateClienteWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -2491,8 +2796,8 @@ func (c *ClientWithResponses) CreateClienteWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/clientes (the `CreateCliente` operationId).
-func (c *ClientWithResponses) CreateClienteWithResponse(ctx context.Context, body CreateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClienteResponse, error) {
-	rsp, err := c.CreateCliente(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateClienteWithResponse(ctx context.Context, params *CreateClienteParams, body CreateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClienteResponse, error) {
+	rsp, err := c.CreateCliente(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -2507,8 +2812,8 @@ func (c *ClientWithResponses) CreateClienteWithResponse(ctx context.Context, bod
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/clientes/{id} (the `DeleteCliente` operationId).
-func (c *ClientWithResponses) DeleteClienteWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*DeleteClienteResponse, error) {
-	rsp, err := c.DeleteCliente(ctx, id, reqEditors...)
+func (c *ClientWithResponses) DeleteClienteWithResponse(ctx context.Context, id Id, params *DeleteClienteParams, reqEditors ...RequestEditorFn) (*DeleteClienteResponse, error) {
+	rsp, err := c.DeleteCliente(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -2522,8 +2827,8 @@ func (c *ClientWithResponses) DeleteClienteWithResponse(ctx context.Context, id 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/clientes/{id} (the `GetCliente` operationId).
-func (c *ClientWithResponses) GetClienteWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetClienteResponse, error) {
-	rsp, err := c.GetCliente(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetClienteWithResponse(ctx context.Context, id Id, params *GetClienteParams, reqEditors ...RequestEditorFn) (*GetClienteResponse, error) {
+	rsp, err := c.GetCliente(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -2539,8 +2844,8 @@ func (c *ClientWithResponses) GetClienteWithResponse(ctx context.Context, id Id,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/clientes/{id} (the `UpdateCliente` operationId).
-func (c *ClientWithResponses) UpdateClienteWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClienteResponse, error) {
-	rsp, err := c.UpdateClienteWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateClienteWithBodyWithResponse(ctx context.Context, id Id, params *UpdateClienteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClienteResponse, error) {
+	rsp, err := c.UpdateClienteWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -2556,8 +2861,8 @@ func (c *ClientWithResponses) UpdateClienteWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/clientes/{id} (the `UpdateCliente` operationId).
-func (c *ClientWithResponses) UpdateClienteWithResponse(ctx context.Context, id Id, body UpdateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateClienteResponse, error) {
-	rsp, err := c.UpdateCliente(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) UpdateClienteWithResponse(ctx context.Context, id Id, params *UpdateClienteParams, body UpdateClienteJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateClienteResponse, error) {
+	rsp, err := c.UpdateCliente(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -2701,6 +3006,13 @@ func ParseCreateClienteResponse(rsp *http.Response) (*CreateClienteResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest KeyInFlight
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2714,6 +3026,13 @@ func ParseCreateClienteResponse(rsp *http.Response) (*CreateClienteResponse, err
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest KeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CreateFailure
@@ -2734,6 +3053,20 @@ func ParseCreateClienteResponse(rsp *http.Response) (*CreateClienteResponse, err
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateClienteResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2752,6 +3085,16 @@ func ParseCreateClienteResponse(rsp *http.Response) (*CreateClienteResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateClienteResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateClienteResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2820,6 +3163,13 @@ func ParseDeleteClienteResponse(rsp *http.Response) (*DeleteClienteResponse, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DeleteFailure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2847,6 +3197,16 @@ func ParseDeleteClienteResponse(rsp *http.Response) (*DeleteClienteResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 412:
+		var headers DeleteClienteResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteClienteResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -2885,6 +3245,9 @@ func ParseGetClienteResponse(rsp *http.Response) (*GetClienteResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest InvalidId
@@ -2931,6 +3294,26 @@ func ParseGetClienteResponse(rsp *http.Response) (*GetClienteResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetClienteResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetClienteResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetClienteResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -3009,6 +3392,13 @@ func ParseUpdateClienteResponse(rsp *http.Response) (*UpdateClienteResponse, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3040,6 +3430,16 @@ func ParseUpdateClienteResponse(rsp *http.Response) (*UpdateClienteResponse, err
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateClienteResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers UpdateClienteResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -3050,6 +3450,16 @@ func ParseUpdateClienteResponse(rsp *http.Response) (*UpdateClienteResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 412:
+		var headers UpdateClienteResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateClienteResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
