@@ -1,7 +1,7 @@
 // Command local serves the whole API on a developer's machine: each request
 // goes through the same Lambda handlers the functions deploy, behind a local
 // stand-in for API Gateway, over an embedded DynamoDB (minidyn) unless
-// DYNAMODB_ENDPOINT names another.
+// DYNAMODB_ENDPOINT names another (an emulator's URL, or "aws").
 package main
 
 import (
@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/clientes-api/clientes/internal/api"
@@ -45,25 +44,11 @@ func main() {
 
 // run serves the API on ln until ctx ends, then shuts down cleanly.
 func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logger) error {
-	var opts []func(*dynamodb.Options)
-	if cfg.Endpoint == "" {
-		endpoint, closeDB, err := embeddedDynamoDB()
-		if err != nil {
-			return err
-		}
-		defer closeDB()
-		cfg.Endpoint = endpoint
-		// minidyn sends no X-Amz-Crc32 header to check responses against.
-		opts = append(opts, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
-		log.Info("embedded DynamoDB (minidyn) started", "endpoint", endpoint)
-	}
-	db, err := store.NewClient(cfg, opts...)
+	db, where, closeDB, err := openTable(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	if err := store.CreateTable(ctx, db, cfg.Table); err != nil {
-		return err
-	}
+	defer closeDB()
 	st := store.New(db, cfg.Table, nil)
 	gw := &gateway.Gateway{CORS: corsFromEnv(), Timeout: 10 * time.Second, Log: log}
 	if gw.Auth, err = authFromEnv(ctx, log); err != nil {
@@ -80,7 +65,7 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", cfg.Endpoint)
+	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", where)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

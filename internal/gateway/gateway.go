@@ -53,6 +53,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := token.Hex(16)
 	w.Header().Set("Apigw-Requestid", requestID)
 	if g.CORS.preflight(w, r) {
+		g.logAnswer(r, requestID, http.StatusNoContent, "CORS preflight")
 		return
 	}
 	g.CORS.decorate(w, r)
@@ -65,6 +66,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	api.NotFound(w)
+	g.logAnswer(r, requestID, http.StatusNotFound, "no route")
+}
+
+// logAnswer writes the request's log line when the gateway answers it itself
+// and no function runs to log it: one line per request, either way.
+func (g *Gateway) logAnswer(r *http.Request, requestID string, status int, why string) {
+	g.Log.Info("request", "request_id", requestID, "method", r.Method, "path", r.URL.Path,
+		"status", status, "answered_by", "gateway: "+why)
 }
 
 func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, params map[string]string, requestID string) {
@@ -83,6 +92,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 	}
 	if r.ContentLength > MaxPayload {
 		writeMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		g.logAnswer(r, requestID, http.StatusRequestEntityTooLarge, "payload over the Lambda limit")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
@@ -91,6 +101,7 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 	}
 	if len(body) > MaxPayload {
 		writeMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		g.logAnswer(r, requestID, http.StatusRequestEntityTooLarge, "payload over the Lambda limit")
 		return
 	}
 	ev := Event(r, fn.Route, params, body, requestID)

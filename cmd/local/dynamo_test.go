@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientes-api/clientes/internal/dynamotest"
+	"github.com/clientes-api/clientes/internal/store"
+)
+
+// TestStartLogSaysWhere: the first line the server logs names the DynamoDB
+// and the table it serves from, for each kind of DYNAMODB_ENDPOINT.
+func TestStartLogSaysWhere(t *testing.T) {
+	dynalite := dynamotest.Dynalite(t).Endpoint
+	for _, tc := range []struct {
+		endpoint, want string
+	}{
+		{"", "embedded minidyn at http://127.0.0.1:"},
+		{dynalite, dynalite},
+	} {
+		var out syncBuffer
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		cfg := store.Config{Table: "start-log", Endpoint: tc.endpoint, Region: "us-east-1"}
+		go func() { done <- run(ctx, ln, cfg, slog.New(slog.NewJSONHandler(&out, nil))) }()
+		var line struct{ Msg, Table, DynamoDB string }
+		for deadline := time.Now().Add(10 * time.Second); line.Msg == "" && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+			if first, _, ok := strings.Cut(out.String(), "\n"); ok {
+				if err := json.Unmarshal([]byte(first), &line); err != nil {
+					t.Fatalf("%v: %s", err, first)
+				}
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if line.Msg != "serving the clientes API" || line.Table != "start-log" || !strings.HasPrefix(line.DynamoDB, tc.want) {
+			t.Errorf("DYNAMODB_ENDPOINT=%q: first log line %+v, want the table and a dynamodb starting %q", tc.endpoint, line, tc.want)
+		}
+	}
+}
+
+// TestAWSIsAskedFor: DYNAMODB_ENDPOINT=aws goes to AWS, never to the embedded
+// minidyn; without credentials it stops at once and says why.
+func TestAWSIsAskedFor(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var out syncBuffer
+	err = run(context.Background(), ln, store.Config{Table: "t", Endpoint: awsEndpoint, Region: "eu-west-1"}, slog.New(slog.NewJSONHandler(&out, nil)))
+	if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
+		t.Errorf("run with DYNAMODB_ENDPOINT=aws and no credentials = %v, want an error naming AWS_ACCESS_KEY_ID", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("it logged %s", out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer the server's goroutine writes while the test
+// reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Len()
+}
