@@ -95,7 +95,7 @@ func measureOverhead(ctx context.Context, db *dynamo, c config) (map[string]*ove
 	}
 	// The functions write one JSON log line per request: format it, as
 	// they do, into io.Discard.
-	api.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "8476a536-e9f4-11e8-9739-2dfe598c3fcd"})
@@ -111,7 +111,7 @@ func measureOverhead(ctx context.Context, db *dynamo, c config) (map[string]*ove
 			return nil, err
 		}
 		rec := &recorder{API: db.client}
-		h := api.Lambda(t.route.Handler(store.New(rec, name, nil)))
+		h := api.Lambda(t.route.Handler(store.New(rec, name, nil), log), log)
 		path := func(id int64) error {
 			if t.name == "delete" {
 				ev.PathParameters = map[string]string{"id": strconv.FormatInt(id, 10)}

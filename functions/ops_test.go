@@ -110,7 +110,7 @@ func TestAlarms(t *testing.T) {
 	res := translated(t)
 	routeOf := map[string]string{} // function → route
 	for _, rt := range api.Routes {
-		routeOf[rt.Function] = rt.Key()
+		routeOf[deployed[rt.Key()].Function] = rt.Key()
 	}
 
 	versionOf, aliasOf := map[string]string{}, map[string]string{} // function → resource
@@ -224,7 +224,7 @@ func TestAlarms(t *testing.T) {
 		return names
 	}
 	for _, rt := range api.Routes {
-		fn := rt.Function
+		fn := deployed[rt.Key()].Function
 		if versionOf[fn] == "" || aliasOf[fn] == "" || filterOf[fn] == "" {
 			t.Errorf("%s: version %q, alias %q, failures filter %q", fn, versionOf[fn], aliasOf[fn], filterOf[fn])
 			continue
@@ -329,7 +329,7 @@ func TestSafeDeploys(t *testing.T) {
 	codeDeploy := res["CodeDeployRole"].Properties
 	var rollbackAlarms []string
 	for _, rt := range api.Routes {
-		fn := rt.Function
+		fn := deployed[rt.Key()].Function
 		alias := fn + "Aliaslive"
 		if res[alias].Type != "AWS::Lambda::Alias" || get(res[alias].Properties, "Name") != "live" {
 			t.Errorf("%s: no live alias", fn)
@@ -409,7 +409,7 @@ func TestSafeDeploys(t *testing.T) {
 		}
 	}
 	for _, rt := range api.Routes {
-		if !strings.Contains(dash, "${"+rt.Function+"}") || !strings.Contains(dash, `"title": "`+rt.Key()) ||
+		if !strings.Contains(dash, "${"+deployed[rt.Key()].Function+"}") || !strings.Contains(dash, `"title": "`+rt.Key()) ||
 			!strings.Contains(dash, `Route=\"`+rt.Key()+`\"`) {
 			t.Errorf("the dashboard has no row for %s", rt.Key())
 		}
@@ -429,7 +429,7 @@ func TestFailureLogLine(t *testing.T) {
 	}
 	rt := api.Get
 	bootstrap := filepath.Join(bin, "bootstrap")
-	if err := lambdatest.Build("..", "./functions/"+rt.Dir, bootstrap, "linux", runtime.GOARCH); err != nil {
+	if err := lambdatest.Build("..", "./functions/"+deployed[rt.Key()].Dir, bootstrap, "linux", runtime.GOARCH); err != nil {
 		t.Fatal(err)
 	}
 	backend := dynamotest.Dynalite(t)

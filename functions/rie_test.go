@@ -27,14 +27,14 @@ func TestFixturesUnderEmulator(t *testing.T) {
 	}
 	bootstraps := map[string]string{}
 	for _, f := range fixtures {
-		if _, ok := bootstraps[f.route.Dir]; ok {
+		if _, ok := bootstraps[deployed[f.route.Key()].Dir]; ok {
 			continue
 		}
-		out := filepath.Join(bin, f.route.Dir, "bootstrap")
-		if err := lambdatest.Build("..", "./functions/"+f.route.Dir, out, "linux", runtime.GOARCH); err != nil {
+		out := filepath.Join(bin, deployed[f.route.Key()].Dir, "bootstrap")
+		if err := lambdatest.Build("..", "./functions/"+deployed[f.route.Key()].Dir, out, "linux", runtime.GOARCH); err != nil {
 			t.Fatal(err)
 		}
-		bootstraps[f.route.Dir] = out
+		bootstraps[deployed[f.route.Key()].Dir] = out
 	}
 	// dynalite, the implementation apart from the one the in-process run
 	// uses; minidyn for the fixtures that need transactions, which
@@ -49,7 +49,7 @@ func TestFixturesUnderEmulator(t *testing.T) {
 			db := backend.Client(t)
 			table := backend.Table(t, db)
 			seed(t, store.New(db, table, nil))
-			emu, err := lambdatest.Start(rie, bootstraps[f.route.Dir], []string{
+			emu, err := lambdatest.Start(rie, bootstraps[deployed[f.route.Key()].Dir], []string{
 				"TABLE_NAME=" + table,
 				"DYNAMODB_ENDPOINT=" + backend.Endpoint,
 				"AWS_REGION=us-east-1",

@@ -115,7 +115,7 @@ func TestNoDrift(t *testing.T) {
 	for _, rt := range api.Routes {
 		code = append(code, rt.Key())
 	}
-	var deployed []string
+	var inTemplate []string
 	functions := map[string]bool{}
 	for name, r := range tpl.Resources {
 		if r.Type != "AWS::Serverless::Function" {
@@ -126,46 +126,46 @@ func TestNoDrift(t *testing.T) {
 			if get(ev, "Type") != "HttpApi" || get(ev, "Properties", "ApiId") != "HttpApi" {
 				t.Errorf("%s: event %v is not on the HttpApi", name, ev)
 			}
-			deployed = append(deployed, toString(get(ev, "Properties", "Method"))+" "+toString(get(ev, "Properties", "Path")))
+			inTemplate = append(inTemplate, toString(get(ev, "Properties", "Method"))+" "+toString(get(ev, "Properties", "Path")))
 		}
 	}
 	contract := contractRoutes(t)
 	slices.Sort(code)
-	slices.Sort(deployed)
+	slices.Sort(inTemplate)
 	slices.Sort(contract)
-	if !slices.Equal(code, deployed) || !slices.Equal(code, contract) || len(code) != 5 {
-		t.Fatalf("routes differ:\n code     %v\n template %v\n contract %v", code, deployed, contract)
+	if !slices.Equal(code, inTemplate) || !slices.Equal(code, contract) || len(code) != 5 || len(deployed) != 5 {
+		t.Fatalf("routes differ:\n code     %v\n template %v\n contract %v", code, inTemplate, contract)
 	}
 
 	fset := token.NewFileSet()
 	for _, rt := range api.Routes {
-		r, ok := tpl.Resources[rt.Function]
+		r, ok := tpl.Resources[deployed[rt.Key()].Function]
 		if !ok {
-			t.Errorf("route %s: no function %s in template.yaml", rt.Key(), rt.Function)
+			t.Errorf("route %s: no function %s in template.yaml", rt.Key(), deployed[rt.Key()].Function)
 			continue
 		}
-		delete(functions, rt.Function)
-		if got := toString(get(r.Properties, "CodeUri")); got != "functions/"+rt.Dir {
-			t.Errorf("%s: CodeUri %q, want functions/%s", rt.Function, got, rt.Dir)
+		delete(functions, deployed[rt.Key()].Function)
+		if got := toString(get(r.Properties, "CodeUri")); got != "functions/"+deployed[rt.Key()].Dir {
+			t.Errorf("%s: CodeUri %q, want functions/%s", deployed[rt.Key()].Function, got, deployed[rt.Key()].Dir)
 		}
 		ev := get(r.Properties, "Events", "Api", "Properties")
 		if get(ev, "Method") != rt.Method || get(ev, "Path") != rt.Pattern {
-			t.Errorf("%s: event %v, want %s", rt.Function, ev, rt.Key())
+			t.Errorf("%s: event %v, want %s", deployed[rt.Key()].Function, ev, rt.Key())
 		}
 		if get(r.Metadata, "BuildMethod") != "makefile" || get(r.Metadata, "ContextPath") != "." || get(r.Metadata, "WorkingDirectory") != "." {
-			t.Errorf("%s: Metadata %v, want BuildMethod makefile, ContextPath and WorkingDirectory .", rt.Function, r.Metadata)
+			t.Errorf("%s: Metadata %v, want BuildMethod makefile, ContextPath and WorkingDirectory .", deployed[rt.Key()].Function, r.Metadata)
 		}
 		makefile, _ := os.ReadFile("../Makefile")
-		if !strings.Contains(string(makefile), "build-"+rt.Function+":") || !strings.Contains(string(makefile), ",./functions/"+rt.Dir+",linux,arm64,$(ARTIFACTS_DIR)/bootstrap)") {
-			t.Errorf("the Makefile has no build-%s target building ./functions/%s for linux/arm64", rt.Function, rt.Dir)
+		if !strings.Contains(string(makefile), "build-"+deployed[rt.Key()].Function+":") || !strings.Contains(string(makefile), ",./functions/"+deployed[rt.Key()].Dir+",linux,arm64,$(ARTIFACTS_DIR)/bootstrap)") {
+			t.Errorf("the Makefile has no build-%s target building ./functions/%s for linux/arm64", deployed[rt.Key()].Function, deployed[rt.Key()].Dir)
 		}
-		pkgs, err := parser.ParseDir(fset, "../functions/"+rt.Dir, nil, parser.PackageClauseOnly)
+		pkgs, err := parser.ParseDir(fset, "../functions/"+deployed[rt.Key()].Dir, nil, parser.PackageClauseOnly)
 		if _, ok := pkgs["main"]; err != nil || !ok || len(pkgs) != 1 {
-			t.Errorf("%s: functions/%s does not hold a main package: %v %v", rt.Function, rt.Dir, slices.Collect(maps.Keys(pkgs)), err)
+			t.Errorf("%s: functions/%s does not hold a main package: %v %v", deployed[rt.Key()].Function, deployed[rt.Key()].Dir, slices.Collect(maps.Keys(pkgs)), err)
 		}
-		src, _ := os.ReadFile("../functions/" + rt.Dir + "/main.go")
-		if !strings.Contains(string(src), "api."+strings.ToUpper(rt.Dir[:1])+rt.Dir[1:]+".Handler(") {
-			t.Errorf("functions/%s/main.go does not serve its own route", rt.Dir)
+		src, _ := os.ReadFile("../functions/" + deployed[rt.Key()].Dir + "/main.go")
+		if !strings.Contains(string(src), "api."+strings.ToUpper(deployed[rt.Key()].Dir[:1])+deployed[rt.Key()].Dir[1:]+".Handler(") {
+			t.Errorf("functions/%s/main.go does not serve its own route", deployed[rt.Key()].Dir)
 		}
 	}
 	if len(functions) > 0 {
@@ -256,9 +256,9 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	for _, rt := range api.Routes {
 		b.Counts.Take()
-		for _, r := range requests[rt.Dir] {
+		for _, r := range requests[deployed[rt.Key()].Dir] {
 			w := httptest.NewRecorder()
-			rt.Handler(s).ServeHTTP(w, r)
+			rt.Handler(s, discard).ServeHTTP(w, r)
 			if w.Code >= 500 {
 				t.Fatalf("%s: %d %s", rt.Key(), w.Code, w.Body)
 			}
@@ -277,7 +277,7 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 		slices.Sort(called)
 
-		role := strings.TrimSuffix(toString(get(tpl.Resources[rt.Function].Properties, "Role")), ".Arn")
+		role := strings.TrimSuffix(toString(get(tpl.Resources[deployed[rt.Key()].Function].Properties, "Role")), ".Arn")
 		var allowed []string
 		for _, policy := range get(tpl.Resources[role].Properties, "Policies").([]any) {
 			for _, st := range get(policy, "PolicyDocument", "Statement").([]any) {
@@ -299,7 +299,7 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 		slices.Sort(allowed)
 		if !slices.Equal(called, allowed) || len(called) == 0 {
-			t.Errorf("%s: the code calls %v, the role %s allows %v", rt.Function, called, role, allowed)
+			t.Errorf("%s: the code calls %v, the role %s allows %v", deployed[rt.Key()].Function, called, role, allowed)
 		}
 	}
 }
@@ -339,18 +339,18 @@ func TestSAMBuild(t *testing.T) {
 		t.Fatalf("sam build: %v\n%s", err, out)
 	}
 	for _, rt := range api.Routes {
-		path := filepath.Join(dir, rt.Function, "bootstrap")
+		path := filepath.Join(dir, deployed[rt.Key()].Function, "bootstrap")
 		f, err := elf.Open(path)
 		if err != nil {
-			t.Errorf("%s: %v", rt.Function, err)
+			t.Errorf("%s: %v", deployed[rt.Key()].Function, err)
 			continue
 		}
 		info, _ := os.Stat(path)
 		if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC || info.Mode()&0o111 == 0 {
-			t.Errorf("%s: bootstrap is %v %v %v, want an arm64 executable", rt.Function, f.Machine, f.Type, info.Mode())
+			t.Errorf("%s: bootstrap is %v %v %v, want an arm64 executable", deployed[rt.Key()].Function, f.Machine, f.Type, info.Mode())
 		}
 		if f.Section(".symtab") != nil {
-			t.Errorf("%s: bootstrap is not stripped: the build flags did not reach sam build", rt.Function)
+			t.Errorf("%s: bootstrap is not stripped: the build flags did not reach sam build", deployed[rt.Key()].Function)
 		}
 		f.Close()
 	}

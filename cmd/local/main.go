@@ -55,7 +55,7 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 		return err
 	}
 	for _, rt := range api.Routes {
-		gw.Functions = append(gw.Functions, gateway.Function{Route: rt, Handler: api.Lambda(rt.Handler(st))})
+		gw.Functions = append(gw.Functions, gateway.Function{Route: rt, Handler: api.Lambda(rt.Handler(st, log), log)})
 	}
 	// Slow or stalled clients are cut off, as API Gateway cuts them off.
 	srv := &http.Server{

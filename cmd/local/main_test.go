@@ -11,13 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clientes-api/clientes/internal/api"
 	"github.com/clientes-api/clientes/internal/dynamotest"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
 func TestMain(m *testing.M) {
-	api.Log = slog.New(slog.DiscardHandler)
 	os.Exit(dynamotest.Main(m))
 }
 

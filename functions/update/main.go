@@ -2,22 +2,20 @@
 package main
 
 import (
-	"log"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/clientes-api/clientes/internal/api"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
 func main() {
-	// Each line names the version that wrote it: the failure alarms watch
-	// the version being deployed, so a canary rolls back on its own 500s.
-	api.Log = api.Log.With("version", lambdacontext.FunctionVersion)
+	log := api.FunctionLog()
 	s, err := store.FromEnv()
 	if err != nil {
-		log.Fatal(err)
+		log.Error("cannot start", "error", err)
+		os.Exit(1)
 	}
-	lambda.Start(api.Lambda(api.Update.Handler(s)))
+	lambda.Start(api.Lambda(api.Update.Handler(s, log), log))
 }

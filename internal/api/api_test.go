@@ -23,9 +23,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	api.Log = slog.New(slog.DiscardHandler)
 	os.Exit(dynamotest.Main(m))
 }
+
+// discard takes the API's log lines in the tests that do not read them.
+var discard = slog.New(slog.DiscardHandler)
 
 // server serves every route over a real store on minidyn, routing as API
 // Gateway does, and counts the DynamoDB requests each request costs.
@@ -41,7 +43,7 @@ func newServer(t *testing.T) *server {
 	db := b.Client(t)
 	s := &server{store: store.New(db, b.Table(t, db), nil), counts: b.Counts, faults: b.Faults, routes: map[string]http.Handler{}}
 	for _, rt := range api.Routes {
-		s.routes[rt.Key()] = rt.Handler(s.store)
+		s.routes[rt.Key()] = rt.Handler(s.store, discard)
 	}
 	return s
 }
@@ -423,7 +425,7 @@ func TestFailures(t *testing.T) {
 			t.Run(rt.Key()+" "+tc.name, func(t *testing.T) {
 				r := httptest.NewRequest(req.method, req.path, strings.NewReader(req.body))
 				w := httptest.NewRecorder()
-				rt.Handler(fakeStore{tc.err}).ServeHTTP(w, r)
+				rt.Handler(fakeStore{tc.err}, discard).ServeHTTP(w, r)
 				checkSpec(t, r, req.body, w)
 				body, _ := io.ReadAll(w.Body)
 				want := fmt.Sprintf(`{"message":%q}`, tc.message)

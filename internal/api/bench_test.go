@@ -36,6 +36,7 @@ type benchEnv struct {
 	db     *benchRecorder
 	store  *store.Store
 	counts *dynamotest.Counts
+	log    *slog.Logger
 }
 
 // benchRecorder passes the store's calls to the client and keeps the last input
@@ -65,15 +66,11 @@ func (r *benchRecorder) Query(ctx context.Context, in *dynamodb.QueryInput, opts
 
 func newBenchEnv(b *testing.B) *benchEnv {
 	b.Helper()
-	// The functions write one JSON log line per request; format it as they
-	// do, into io.Discard, rather than skip it as the tests' TestMain does.
-	saved := api.Log
-	api.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
-	b.Cleanup(func() { api.Log = saved })
-
 	backend := dynamotest.Minidyn(b)
 	client := backend.Client(b)
-	e := &benchEnv{db: &benchRecorder{Client: client}, counts: backend.Counts}
+	// The functions write one JSON log line per request; format it as they
+	// do, into io.Discard, rather than skip it as the tests do.
+	e := &benchEnv{db: &benchRecorder{Client: client}, counts: backend.Counts, log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	e.store = store.New(e.db, backend.Table(b, client), nil)
 	ctx := context.Background()
 	for i := range 60 {
@@ -127,7 +124,7 @@ func benchContext() (context.Context, context.CancelFunc) {
 
 // runPath invokes the route's Lambda handler with ev b.N times.
 func (e *benchEnv) runPath(b *testing.B, rt api.Route, ev events.APIGatewayV2HTTPRequest, status int) {
-	h := api.Lambda(rt.Handler(e.store))
+	h := api.Lambda(rt.Handler(e.store, e.log), e.log)
 	ctx, cancel := benchContext()
 	defer cancel()
 	e.counts.Take()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -24,7 +25,7 @@ type errorBody struct {
 
 // fail answers err. It is the one place where errors become HTTP: only the
 // contract's messages leave, and causes go to the log, never to the client.
-func (rt Route) fail(w http.ResponseWriter, r *http.Request, err error) {
+func (rt Route) fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var fields cliente.FieldErrors
 	var stale *store.StaleError
 	switch {
@@ -57,11 +58,11 @@ func (rt Route) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", RetryAfter)
 		writeError(w, http.StatusConflict, "Solicitud con la misma Idempotency-Key en curso")
 	case errors.Is(err, store.ErrUnavailable):
-		logger(r.Context()).Warn("throttled", "route", rt.Key(), "error", err)
+		requestLog(log, r.Context()).Warn("throttled", "route", rt.Key(), "error", err)
 		w.Header().Set("Retry-After", RetryAfter)
 		writeError(w, http.StatusServiceUnavailable, "Servicio no disponible, intente de nuevo")
 	default:
-		logger(r.Context()).Error("failure", "route", rt.Key(), "error", err)
+		requestLog(log, r.Context()).Error("failure", "route", rt.Key(), "error", err)
 		writeError(w, http.StatusInternalServerError, rt.Failure)
 	}
 }

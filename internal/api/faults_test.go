@@ -62,7 +62,7 @@ func TestStorageFaults(t *testing.T) {
 }
 
 func firstOp(rt api.Route) string {
-	return map[string]string{"create": "UpdateItem", "list": "Query", "get": "GetItem", "update": "UpdateItem", "delete": "DeleteItem"}[rt.Dir]
+	return map[string]string{api.Create.Key(): "UpdateItem", api.List.Key(): "Query", api.Get.Key(): "GetItem", api.Update.Key(): "UpdateItem", api.Delete.Key(): "DeleteItem"}[rt.Key()]
 }
 
 // TestDeadlineIsKept: with DynamoDB hanging, a function still answers, in
@@ -74,7 +74,7 @@ func TestDeadlineIsKept(t *testing.T) {
 		req := routeRequests[rt.Key()]
 		deadline := time.Now().Add(time.Second)
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		resp, err := api.Lambda(rt.Handler(s.store))(ctx, gatewayEvent(req))
+		resp, err := api.Lambda(rt.Handler(s.store, discard), discard)(ctx, gatewayEvent(req))
 		answered := time.Now()
 		cancel()
 		if err != nil || resp.StatusCode != 500 || resp.Body != `{"message":"`+rt.Failure+`"}` {
@@ -90,9 +90,8 @@ func TestDeadlineIsKept(t *testing.T) {
 // JSON 500, is logged with the request id, and the function goes on serving.
 func TestPanicIsLoggedAndSurvived(t *testing.T) {
 	var logs bytes.Buffer
-	defer func(l *slog.Logger) { api.Log = l }(api.Log)
-	api.Log = slog.New(slog.NewJSONHandler(&logs, nil))
-	handler := api.Lambda(api.Get.Handler(fakeStore{}))
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	handler := api.Lambda(api.Get.Handler(fakeStore{}, log), log)
 	for i := range 2 {
 		ev := gatewayEvent(routeRequests["GET /api/clientes/{id}"])
 		ev.RequestContext.RequestID = "req-panic-" + string(rune('a'+i))
@@ -134,7 +133,7 @@ func gatewayEvent(req request) events.APIGatewayV2HTTPRequest {
 func TestUnreadableEvent(t *testing.T) {
 	ev := gatewayEvent(routeRequests["PUT /api/clientes/{id}"])
 	ev.Body, ev.IsBase64Encoded = "not base64!", true
-	resp, err := api.Lambda(api.Update.Handler(fakeStore{}))(context.Background(), ev)
+	resp, err := api.Lambda(api.Update.Handler(fakeStore{}, discard), discard)(context.Background(), ev)
 	if err != nil || resp.StatusCode != 400 || resp.Body != `{"message":"Solicitud inválida"}` ||
 		resp.Headers["Content-Type"] != api.ContentType {
 		t.Fatalf("= %+v, %v", resp, err)

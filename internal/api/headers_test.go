@@ -224,7 +224,7 @@ func TestIdempotentCreate(t *testing.T) {
 // keys.
 func TestIdempotencyKeysPerCaller(t *testing.T) {
 	s := newServer(t)
-	handler := api.Lambda(api.Create.Handler(s.store))
+	handler := api.Lambda(api.Create.Handler(s.store, discard), discard)
 	post := func(sub string) events.APIGatewayV2HTTPResponse {
 		ev := events.APIGatewayV2HTTPRequest{
 			Version: "2.0", RouteKey: "POST /api/clientes", RawPath: "/api/clientes",

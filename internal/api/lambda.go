@@ -23,8 +23,9 @@ const DeadlineMargin = 250 * time.Millisecond
 // payload format 2.0.
 type LambdaHandler = func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 
-// Lambda turns h into a Lambda handler through aws-lambda-go-api-proxy.
-func Lambda(h http.Handler) LambdaHandler {
+// Lambda turns h into a Lambda handler through aws-lambda-go-api-proxy; log
+// gets the line about an event no request can be made of.
+func Lambda(h http.Handler, log *slog.Logger) LambdaHandler {
 	adapter := httpadapter.NewV2(h)
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		// An HTTP API hands over rawPath already percent-decoded, so an id
@@ -40,7 +41,7 @@ func Lambda(h http.Handler) LambdaHandler {
 		if err != nil {
 			// Only an event no HTTP request can be made of gets here (a body
 			// that is not base64, a control character in the query).
-			Log.WarnContext(ctx, "unreadable event", "error", err, "request_id", ev.RequestContext.RequestID)
+			log.WarnContext(ctx, "unreadable event", "error", err, "request_id", ev.RequestContext.RequestID)
 			w := core.NewProxyResponseWriterV2()
 			writeError(w, http.StatusBadRequest, "Solicitud inválida")
 			return w.GetProxyResponse()
@@ -49,14 +50,19 @@ func Lambda(h http.Handler) LambdaHandler {
 	}
 }
 
-// Log is where the API writes its JSON log lines.
-var Log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+// FunctionLog is the log of a deployed function: JSON lines on standard
+// output, each naming the function version that wrote it, since the failure
+// alarms watch the version being deployed, so a canary rolls back on its own
+// 500s.
+func FunctionLog() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("version", lambdacontext.FunctionVersion)
+}
 
-// logger returns Log with the ids of the request in ctx: API Gateway's, which
-// the client sees, and Lambda's, which the platform logs carry; and the
+// requestLog returns log with the ids of the request in ctx: API Gateway's,
+// which the client sees, and Lambda's, which the platform logs carry; and the
 // caller's sub when a token was accepted (never the token itself).
-func logger(ctx context.Context) *slog.Logger {
-	l := Log
+func requestLog(log *slog.Logger, ctx context.Context) *slog.Logger {
+	l := log
 	if gw, ok := core.GetAPIGatewayV2ContextFromContext(ctx); ok && gw.RequestID != "" {
 		l = l.With("request_id", gw.RequestID)
 	}

@@ -264,7 +264,7 @@ func TestSpecStatusesAreReached(t *testing.T) {
 		}
 		for _, err := range []error{errors.New("boom"), store.ErrUnavailable} {
 			r, w := newRequest(req), httptest.NewRecorder()
-			rt.Handler(fakeStore{err}).ServeHTTP(w, r)
+			rt.Handler(fakeStore{err}, discard).ServeHTTP(w, r)
 			record(r, req.body, w)
 		}
 	}

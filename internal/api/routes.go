@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -24,11 +25,9 @@ type Store interface {
 }
 
 // Route is one route of the API: one Lambda function, one API Gateway route.
+// Which function and folder deploy it is the template's business; the drift
+// tests in functions/ keep the two in step.
 type Route struct {
-	// Function is the logical id of the route's function in template.yaml.
-	Function string
-	// Dir is the route's main package under functions/.
-	Dir     string
 	Method  string
 	Pattern string // API Gateway's form: "/api/clientes/{id}"
 	// Failure is the message of the route's 500.
@@ -39,11 +38,11 @@ type Route struct {
 // The five routes. Each is served by its own function; the local server and
 // the drift tests read this list, so a route is defined only here.
 var (
-	Create = Route{"CreateClienteFunction", "create", http.MethodPost, "/api/clientes", "Error al crear cliente", serveCreate}
-	List   = Route{"ListClientesFunction", "list", http.MethodGet, "/api/clientes", "Error al listar clientes", serveList}
-	Get    = Route{"GetClienteFunction", "get", http.MethodGet, "/api/clientes/{id}", "Error al obtener cliente", serveGet}
-	Update = Route{"UpdateClienteFunction", "update", http.MethodPut, "/api/clientes/{id}", "Error al actualizar cliente", serveUpdate}
-	Delete = Route{"DeleteClienteFunction", "delete", http.MethodDelete, "/api/clientes/{id}", "Error al eliminar cliente", serveDelete}
+	Create = Route{Method: http.MethodPost, Pattern: "/api/clientes", Failure: "Error al crear cliente", serve: serveCreate}
+	List   = Route{Method: http.MethodGet, Pattern: "/api/clientes", Failure: "Error al listar clientes", serve: serveList}
+	Get    = Route{Method: http.MethodGet, Pattern: "/api/clientes/{id}", Failure: "Error al obtener cliente", serve: serveGet}
+	Update = Route{Method: http.MethodPut, Pattern: "/api/clientes/{id}", Failure: "Error al actualizar cliente", serve: serveUpdate}
+	Delete = Route{Method: http.MethodDelete, Pattern: "/api/clientes/{id}", Failure: "Error al eliminar cliente", serve: serveDelete}
 )
 
 // Routes lists every route of the API.
@@ -88,9 +87,9 @@ func matchPath(pattern, path string) (map[string]string, bool) {
 	}
 }
 
-// Handler serves rt over s. Any other method or path answers what API
-// Gateway answers for a route it does not have.
-func (rt Route) Handler(s Store) http.Handler {
+// Handler serves rt over s, logging to log. Any other method or path answers
+// what API Gateway answers for a route it does not have.
+func (rt Route) Handler(s Store, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		params, ok := rt.Match(r.Method, r.URL.Path)
 		if !ok {
@@ -101,16 +100,16 @@ func (rt Route) Handler(s Store) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
-				logger(r.Context()).Error("panic", "route", rt.Key(), "panic", p, "stack", string(debug.Stack()))
+				requestLog(log, r.Context()).Error("panic", "route", rt.Key(), "panic", p, "stack", string(debug.Stack()))
 				if rec.status == 0 {
 					writeError(rec, http.StatusInternalServerError, rt.Failure)
 				}
 			}
-			logger(r.Context()).Info("request", "route", rt.Key(), "path", r.URL.Path,
+			requestLog(log, r.Context()).Info("request", "route", rt.Key(), "path", r.URL.Path,
 				"status", rec.status, "duration_ms", millisSince(start))
 		}()
 		if err := rt.serve(s, rec, r, params); err != nil {
-			rt.fail(rec, r, err)
+			rt.fail(rec, r, log, err)
 		}
 	})
 }

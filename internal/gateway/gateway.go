@@ -110,12 +110,12 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
 		AwsRequestID:       token.Hex(16),
-		InvokedFunctionArn: "arn:aws:lambda:local:000000000000:function:" + fn.Route.Function,
+		InvokedFunctionArn: "arn:aws:lambda:local:000000000000:function:clientes-local",
 	})
 	resp, err := call(ctx, fn.Handler, ev)
 	if err != nil {
 		// A function error or panic: API Gateway hides it behind this answer.
-		withSub(g.Log, sub(authz)).Error("function error", "function", fn.Route.Function, "request_id", requestID, "error", err)
+		withSub(g.Log, sub(authz)).Error("function error", "route", fn.Route.Key(), "request_id", requestID, "error", err)
 		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}

@@ -63,11 +63,10 @@ func server(t *testing.T, a gateway.Authorizer) (*httptest.Server, *invocations,
 	logs := &bytes.Buffer{}
 	var mu sync.Mutex
 	log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, logs}, nil))
-	api.Log = log
 	inv := &invocations{}
 	gw := &gateway.Gateway{Auth: a, CORS: gateway.DefaultCORS, Timeout: 10 * time.Second, Log: log}
 	for _, rt := range api.Routes {
-		h := api.Lambda(rt.Handler(st))
+		h := api.Lambda(rt.Handler(st, log), log)
 		gw.Functions = append(gw.Functions, gateway.Function{Route: rt, Handler: func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 			inv.mu.Lock()
 			inv.events = append(inv.events, ev)
