@@ -67,11 +67,11 @@ type Render func(cliente.Cliente) (string, error)
 func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemKey string, render Render) (kept Kept, replayed bool, err error) {
 	k := keptKey(caller, idemKey)
 	fp := fingerprintOf(c)
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: k, ConsistentRead: aws.Bool(true)})
+	found, err := s.getKept(ctx, k)
 	if err != nil {
-		return Kept{}, false, classify("get kept answer", err)
+		return Kept{}, false, err
 	}
-	if kept, ok, err := s.replay(out.Item, fp); ok || err != nil {
+	if kept, ok, err := s.replay(found, fp); ok || err != nil {
 		return kept, ok, err
 	}
 	id, err := s.nextID(ctx)
@@ -146,16 +146,24 @@ func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemK
 		// The DynamoDB did not return the item with the cancellation
 		// (minidyn v0.8.2 does not; AWS does): one consistent read, on
 		// this losing path only.
-		out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: k, ConsistentRead: aws.Bool(true)})
-		if err != nil {
-			return Kept{}, false, classify("get kept answer", err)
+		if old, err = s.getKept(ctx, k); err != nil {
+			return Kept{}, false, err
 		}
-		old = out.Item
 	}
 	if kept, ok, err := s.replay(old, fp); ok || err != nil {
 		return kept, ok, err
 	}
 	return Kept{}, false, fmt.Errorf("create cliente %d with a key: kept answer vanished: %w", id, err)
+}
+
+// getKept reads the answer kept under k, with a consistent read; nil when
+// there is none.
+func (s *Store) getKept(ctx context.Context, k map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: k, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, classify("get kept answer", err)
+	}
+	return out.Item, nil
 }
 
 // replay reads a kept answer: ok when it is there, unexpired and of the same
