@@ -1,4 +1,6 @@
 # make run  — the whole API on http://localhost:3000 over an embedded DynamoDB (needs only Go)
+# make e2e BASE_URL=<url> [TOKEN=<jwt>] [READ_TOKEN=<jwt>] [ORIGIN=<origin>]
+#           — the black-box suite against a deployment (needs only Go; docs/after-deploy.md)
 # make test — every test (also needs Python 3 and Node.js with npm; installs their tools,
 #             pinned, into .venv, tools/dynalite/node_modules and tools/openapi/node_modules)
 # make build, make deploy — need Go and Python 3, not Node.js
@@ -32,13 +34,21 @@ FUZZTIME ?= 60s
 FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
         internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging internal/api:FuzzParseTagList internal/api:FuzzIdempotencyKey
 
-.PHONY: run test vet lint spec gotest fuzz bench build deploy tools pytools nodetools clean bootstrap
+.PHONY: run e2e test vet lint spec gotest fuzz bench build deploy tools pytools nodetools clean bootstrap
 
 # Built, then exec'd: Ctrl-C reaches the server itself, which shuts down and
 # exits 0, so make reports no error (`go run` would exit 1 in between).
 run:
 	$(GO) build -o bin/local ./cmd/local
 	exec bin/local
+
+# Built, then exec'd, as run is: a Ctrl-C reaches the suite, which deletes
+# what it created before it exits. BASE_URL, TOKEN, READ_TOKEN and ORIGIN
+# reach it through the environment (make exports what its command line
+# sets), so no token is echoed here.
+e2e:
+	$(GO) build -o bin/e2e ./cmd/e2e
+	exec bin/e2e
 
 test: vet lint spec gotest
 
