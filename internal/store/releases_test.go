@@ -230,7 +230,10 @@ func TestUnreadableItemsAreLeftAlone(t *testing.T) {
 		tb.put100(t, 1, map[string]types.AttributeValue{"nombres": &types.AttributeValueMemberN{Value: "7"}})
 		before := tb.raw(t, 1)
 		for name, write := range map[string]func() error{
-			"update": func() error { _, err := tb.s.Update(ctx, 1, cliente.Changes{Apellidos: set("X")}, store.IfMatch{}); return err },
+			"update": func() error {
+				_, err := tb.s.Update(ctx, 1, cliente.Changes{Apellidos: set("X")}, store.IfMatch{})
+				return err
+			},
 			"delete": func() error { _, err := tb.s.Delete(ctx, 1, store.IfMatch{}); return err },
 			"update if-match": func() error {
 				_, err := tb.s.Update(ctx, 1, cliente.Changes{Apellidos: set("X")}, ifMatch("000000000000000000000000"))
