@@ -50,6 +50,12 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 	}
 	defer closeDB()
 	st := store.New(db, cfg.Table, nil)
+	// An existing table may hold clientes an earlier release stored: they
+	// are brought up to date before the first request, as a deploy does.
+	done, err := st.Backfill(ctx, 0)
+	if err != nil {
+		return err
+	}
 	gw := &gateway.Gateway{CORS: corsFromEnv(), Timeout: 10 * time.Second, Log: log}
 	if gw.Auth, err = authFromEnv(ctx, log); err != nil {
 		return err
@@ -65,7 +71,8 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", where)
+	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", where,
+		"backfill", slog.GroupValue(slog.Int("read", done.Read), slog.Int("retagged", done.Retagged), slog.Any("unreadable_ids", done.Unreadable)))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
