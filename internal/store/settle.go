@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientes-api/clientes/internal/cliente"
@@ -38,6 +39,11 @@ func settling(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 }
 
+// once makes the settling read a single attempt: it comes after a failure,
+// often DynamoDB's throttling, and must not spend the SDK's retry quota that
+// the requests of other callers draw on.
+func once(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }
+
 // settle finds out whether a write of cliente id that failed with err
 // landed after all: it did when the item now holds the tag the write wrote,
 // as no other write makes that tag. It returns the cliente as stored then,
@@ -50,7 +56,7 @@ func (s *Store) settle(ctx context.Context, id int64, tag string, err error) (cl
 	}
 	rctx, cancel := settling(ctx)
 	defer cancel()
-	item, rerr := s.getItem(rctx, id)
+	item, rerr := s.getItem(rctx, id, once)
 	if rerr != nil {
 		return cliente.Cliente{}, err
 	}
@@ -71,7 +77,7 @@ func (s *Store) settleDelete(ctx context.Context, id int64, err error) error {
 	}
 	rctx, cancel := settling(ctx)
 	defer cancel()
-	if _, rerr := s.getItem(rctx, id); errors.Is(rerr, ErrNotFound) {
+	if _, rerr := s.getItem(rctx, id, once); errors.Is(rerr, ErrNotFound) {
 		return ErrNotFound
 	}
 	return err

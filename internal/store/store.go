@@ -187,12 +187,12 @@ func (s *Store) Get(ctx context.Context, id int64) (cliente.Cliente, error) {
 }
 
 // getItem reads cliente id's item with a strongly consistent read.
-func (s *Store) getItem(ctx context.Context, id int64) (map[string]types.AttributeValue, error) {
+func (s *Store) getItem(ctx context.Context, id int64, optFns ...func(*dynamodb.Options)) (map[string]types.AttributeValue, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      &s.table,
 		Key:            key(clienteKind, id),
 		ConsistentRead: aws.Bool(true),
-	})
+	}, optFns...)
 	if err != nil {
 		return nil, classify("get cliente "+strconv.FormatInt(id, 10), err)
 	}
