@@ -1,6 +1,6 @@
 # make run  — the whole API on http://localhost:3000 over an embedded DynamoDB (needs only Go);
 #             make run PORT=8080 for another port, still on 127.0.0.1 only
-# make test — every test (also needs Python 3 and Node.js with npm; installs their tools,
+# make test — every test (also needs Python 3.11+ and Node.js 20.19+ or 22.12+ with npm; installs their tools,
 #             pinned, into .venv, tools/dynalite/node_modules and tools/openapi/node_modules)
 # make build, make deploy — need Go and Python 3, not Node.js
 
