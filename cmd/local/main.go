@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,20 +28,36 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "localhost:3000", "address to serve the API on")
+	port := flag.String("port", "3000", "port to serve the API on, on the loopback interface only")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ln, err := net.Listen("tcp", *addr)
+	addr, err := loopbackAddr(*port)
 	if err != nil {
-		log.Error("cannot listen", "addr", *addr, "error", err)
+		log.Error("cannot listen", "port", *port, "error", err)
+		os.Exit(1)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Error("cannot listen", "addr", addr, "error", err)
 		os.Exit(1)
 	}
 	if err := run(ctx, ln, store.ConfigFromEnv(), log); err != nil {
 		log.Error("local server stopped", "error", err)
 		os.Exit(1)
 	}
+}
+
+// loopbackAddr is where `make run PORT=…` listens: the port on 127.0.0.1
+// alone. The server is a developer's tool, public and unauthenticated by
+// default, so no flag opens it to other machines.
+func loopbackAddr(port string) (string, error) {
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || strconv.FormatUint(n, 10) != port {
+		return "", fmt.Errorf("PORT %q is not a port number (0 to 65535, in plain decimal)", port)
+	}
+	return net.JoinHostPort("127.0.0.1", port), nil
 }
 
 // run serves the API on ln until ctx ends, then shuts down cleanly.
