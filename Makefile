@@ -1,11 +1,13 @@
-# make run  — the whole API on http://localhost:3000 over an embedded DynamoDB (needs only Go)
+# make run  — the whole API on http://localhost:3000 over an embedded DynamoDB (needs only Go);
+#             make run PORT=8080 for another port, still on 127.0.0.1 only
 # make e2e BASE_URL=<url> [TOKEN=<jwt>] [READ_TOKEN=<jwt>] [ORIGIN=<origin>]
 #           — the black-box suite against a deployment (needs only Go; docs/after-deploy.md)
-# make test — every test (also needs Python 3 and Node.js with npm; installs their tools,
+# make test — every test (also needs Python 3.11+ and Node.js 20.19+ or 22.12+ with npm; installs their tools,
 #             pinned, into .venv, tools/dynalite/node_modules and tools/openapi/node_modules)
 # make build, make deploy — need Go and Python 3, not Node.js
 
 GO      ?= go
+PORT    ?= 3000
 PYTHON  ?= python3
 VENV    := $(CURDIR)/.venv
 STAMP   := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1)
@@ -40,7 +42,7 @@ FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate inte
 # exits 0, so make reports no error (`go run` would exit 1 in between).
 run:
 	$(GO) build -o bin/local ./cmd/local
-	exec bin/local
+	exec bin/local -port $(PORT)
 
 # Built, then exec'd, as run is: a Ctrl-C reaches the suite, which deletes
 # what it created before it exits. BASE_URL, TOKEN, READ_TOKEN and ORIGIN
