@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"go/parser"
 	"go/token"
 	"maps"
@@ -25,8 +26,11 @@ import (
 	"github.com/clientes-api/clientes/internal/store"
 )
 
-// template is template.yaml read as plain data: a CloudFormation tag such as
-// !Ref or !GetAtt is dropped and its argument kept ("!GetAtt T.Arn" → "T.Arn").
+// template is template.yaml as CloudFormation will read it, its Fn::ForEach
+// loops expanded (tools/samtranslate.py --expand, the one expansion every
+// tool here uses), read as plain data: an intrinsic function is dropped and
+// its argument kept ({"Ref": "T"} → "T", {"Fn::GetAtt": ["T", "Arn"]} →
+// "T.Arn"), as a YAML tag was before the loops.
 type template struct {
 	Parameters map[string]map[string]any `yaml:"Parameters"`
 	Globals    struct {
@@ -42,15 +46,51 @@ type template struct {
 
 func readTemplate(t *testing.T) template {
 	t.Helper()
-	raw, err := os.ReadFile("../template.yaml")
+	var raw any
+	if err := json.Unmarshal(samtranslate(t, "--expand", "template.yaml"), &raw); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(plain(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Read as YAML (JSON is YAML), whole numbers become ints, as before.
 	var tpl template
-	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+	if err := yaml.Unmarshal(b, &tpl); err != nil {
 		t.Fatal(err)
 	}
 	return tpl
+}
+
+// plain drops each intrinsic function around its argument.
+func plain(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) == 1 {
+			for k, arg := range v {
+				if k == "Fn::GetAtt" {
+					if l, ok := arg.([]any); ok && len(l) == 2 {
+						return toString(l[0]) + "." + toString(l[1])
+					}
+				}
+				if k == "Ref" || strings.HasPrefix(k, "Fn::") {
+					return plain(arg)
+				}
+			}
+		}
+		out := map[string]any{}
+		for k, x := range v {
+			out[k] = plain(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = plain(x)
+		}
+		return out
+	}
+	return v
 }
 
 // get walks nested maps and lists: get(v, "Properties", "Events", "Api").
