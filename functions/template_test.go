@@ -361,17 +361,7 @@ func jsonRequest(method, path, body string) *http.Request {
 // checks each function's bootstrap is an arm64 Linux executable built with
 // the Makefile's flags (stripped, so -ldflags '-s -w' reached it).
 func TestSAMBuild(t *testing.T) {
-	sam := os.Getenv("SAM")
-	if sam == "" {
-		sam = "../.venv/bin/sam"
-	}
-	sam, err := exec.LookPath(sam)
-	if err == nil {
-		sam, err = filepath.Abs(sam)
-	}
-	if err != nil {
-		t.Fatalf("sam not found (%v): run the tests with `make test`, which installs it, or set SAM", err)
-	}
+	sam := samPath(t)
 	dir := t.TempDir()
 	cmd := exec.Command(sam, "build", "--template-file", "template.yaml", "--build-dir", dir, "--cache-dir", filepath.Join(dir, "cache"))
 	cmd.Dir = ".."
@@ -394,4 +384,22 @@ func TestSAMBuild(t *testing.T) {
 		}
 		f.Close()
 	}
+}
+
+// samPath is the absolute path of SAM CLI: $SAM, or the one make test
+// installs.
+func samPath(t *testing.T) string {
+	t.Helper()
+	sam := os.Getenv("SAM")
+	if sam == "" {
+		sam = "../.venv/bin/sam"
+	}
+	sam, err := exec.LookPath(sam)
+	if err == nil {
+		sam, err = filepath.Abs(sam)
+	}
+	if err != nil {
+		t.Fatalf("sam not found (%v): run the tests with `make test`, which installs it, or set SAM", err)
+	}
+	return sam
 }
