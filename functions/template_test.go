@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -245,6 +246,31 @@ func TestLocalCORSMatchesTemplate(t *testing.T) {
 		get(cors, "MaxAge") != want.MaxAge {
 		t.Fatalf("template CORS %v (origins default %v) differs from the local server's %+v",
 			cors, tpl.Parameters["CorsAllowOrigins"]["Default"], want)
+	}
+}
+
+// TestCORSOrigins translates the template with the default origin and with
+// two, and checks the CORS configuration SAM writes into the API: each
+// origin its own entry, as API Gateway needs them, not one "a,b" string.
+// tools/samtranslate.py hands SAM a CommaDelimitedList as CloudFormation
+// hands it to a transform, a list; SAM writes the value itself in.
+func TestCORSOrigins(t *testing.T) {
+	for _, tc := range []struct {
+		param string
+		want  []any
+	}{
+		{"", []any{"*"}},
+		{"CorsAllowOrigins=https://app.example.com,https://admin.example.com", []any{"https://app.example.com", "https://admin.example.com"}},
+	} {
+		var params []string
+		if tc.param != "" {
+			params = append(params, tc.param)
+		}
+		res, _ := translate(t, params...)["Resources"].(map[string]any)
+		got := get(res, "HttpApi", "Properties", "Body", "x-amazon-apigateway-cors", "allowOrigins")
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: allowOrigins %#v, want %#v", tc.param, got, tc.want)
+		}
 	}
 }
 
