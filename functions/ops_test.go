@@ -501,8 +501,9 @@ func TestSafeDeploys(t *testing.T) {
 // TestFailureLogLine runs a function's bootstrap under aws-lambda-rie with a
 // table that does not exist, and checks that the 500 it answers is logged as
 // a line the failures filter counts, with the route and the version that the
-// filter publishes as dimensions. Lambda keeps a custom runtime's JSON lines
-// as written under the JSON log format, reading only "level" from them.
+// filter publishes as dimensions, and that every line carries the level
+// and timestamp Lambda's log-level filter reads (checkLogLines). Lambda keeps
+// a custom runtime's JSON lines as written under the JSON log format.
 func TestFailureLogLine(t *testing.T) {
 	bin := t.TempDir()
 	rie := filepath.Join(bin, "aws-lambda-rie")
@@ -550,6 +551,9 @@ func TestFailureLogLine(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no failure line in the function's output:\n%s", emu.Log())
+	}
+	if n := checkLogLines(t, emu.Log()); n == 0 {
+		t.Errorf("no log line of the function's to check:\n%s", emu.Log())
 	}
 	src, _ := os.ReadFile("../internal/api/routes.go")
 	if !strings.Contains(string(src), `.Error("panic", "route", rt.Key()`) {
