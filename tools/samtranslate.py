@@ -16,9 +16,10 @@ them to a transform: a CommaDelimitedList as a list.
 
 SAM CLI 1.170.0 has its own local pass for the transform, but it also turns
 every Fn::Sub naming a resource into a plain string ("${Fn}:live"), which
-would hide broken alarm dimensions from the tests. So only Fn::If is resolved
-here, and SAM CLI's pass is run beside it to check the two agree on every
-Auth, the property this template needs the transform for.
+would hide broken alarm dimensions from the tests. So here the loops are
+expanded by cfn-lint, which keeps each Fn::Sub that still names something,
+and each Fn::If is resolved; SAM CLI's pass is run beside it to check the
+two agree on every Auth, the property that needs the transform's Fn::If.
 """
 
 import json
