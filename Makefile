@@ -4,7 +4,7 @@
 #           — the black-box suite against a deployment (needs only Go; docs/after-deploy.md)
 # make test — every test (also needs Python 3.11+ and Node.js 20.19+ or 22.12+ with npm; installs their tools,
 #             pinned, into .venv, tools/dynalite/node_modules and tools/openapi/node_modules)
-# make build, make deploy — need Go and Python 3, not Node.js
+# make build, make deploy-guided, make deploy — need Go and Python 3, not Node.js
 
 GO      ?= go
 PORT    ?= 3000
@@ -36,7 +36,7 @@ FUZZTIME ?= 60s
 FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
         internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging internal/api:FuzzParseTagList internal/api:FuzzIdempotencyKey
 
-.PHONY: run e2e test vet lint spec gotest fuzz bench build deploy tools pytools nodetools clean bootstrap
+.PHONY: run e2e test vet lint spec gotest fuzz bench build deploy deploy-guided tools pytools nodetools clean bootstrap
 
 # Built, then exec'd: Ctrl-C reaches the server itself, which shuts down and
 # exits 0, so make reports no error (`go run` would exit 1 in between).
@@ -58,13 +58,13 @@ vet:
 	$(GO) vet ./...
 
 # cfn-lint with informational checks on: any finding at all fails. checkov
-# reads the template as written, then as SAM's translator hands it to
-# CloudFormation (aliases, versions, permissions, deployment groups); a check
-# it skips names its reason in template.yaml.
+# reads the template as SAM's translator hands it to CloudFormation, loops
+# expanded (checkov expands no Fn::ForEach itself): every resource as
+# written, plus the aliases, versions, permissions and deployment groups; a
+# check it skips names its reason in template.yaml.
 lint: pytools
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(VENV)/bin/sam validate --lint --region us-east-1
-	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	$(VENV)/bin/python tools/samtranslate.py template.yaml > $(VENV)/translated.json
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f $(VENV)/translated.json
 
@@ -99,7 +99,7 @@ fuzz:
 	  echo "== $${t#*:}"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
 	done
 
-# sam build; sam deploy --guided after it. Plain `sam build` and `sam sync`
+# sam build; make deploy-guided (or deploy) after it. Plain `sam build` and `sam sync`
 # build the same bootstraps: the template sends each function here.
 build: pytools
 	$(VENV)/bin/sam build
@@ -119,8 +119,15 @@ GOARCH_LAMBDA ?= arm64
 bootstrap:
 	@$(call lambda_build,$(PKG),$(GOOS_LAMBDA),$(GOARCH_LAMBDA),$(OUT))
 
-deploy: build
+# The first deploy: sam deploy --guided asks for the stack's name, region
+# and parameters and saves the answers in samconfig.toml (docs/first-deploy.md).
+deploy-guided: build
 	$(VENV)/bin/sam deploy --guided
+
+# Every deploy after it: the answers come from samconfig.toml, and the only
+# question is the change set's confirmation (confirm_changeset).
+deploy: build
+	$(VENV)/bin/sam deploy
 
 tools: pytools nodetools
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"go/parser"
 	"go/token"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,8 +27,11 @@ import (
 	"github.com/clientes-api/clientes/internal/store"
 )
 
-// template is template.yaml read as plain data: a CloudFormation tag such as
-// !Ref or !GetAtt is dropped and its argument kept ("!GetAtt T.Arn" → "T.Arn").
+// template is template.yaml as CloudFormation will read it, its Fn::ForEach
+// loops expanded (tools/samtranslate.py --expand, the one expansion every
+// tool here uses), read as plain data: an intrinsic function is dropped and
+// its argument kept ({"Ref": "T"} → "T", {"Fn::GetAtt": ["T", "Arn"]} →
+// "T.Arn"), as a YAML tag was before the loops.
 type template struct {
 	Parameters map[string]map[string]any `yaml:"Parameters"`
 	Globals    struct {
@@ -42,15 +47,51 @@ type template struct {
 
 func readTemplate(t *testing.T) template {
 	t.Helper()
-	raw, err := os.ReadFile("../template.yaml")
+	var raw any
+	if err := json.Unmarshal(samtranslate(t, "--expand", "template.yaml"), &raw); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(plain(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Read as YAML (JSON is YAML), whole numbers become ints, as before.
 	var tpl template
-	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+	if err := yaml.Unmarshal(b, &tpl); err != nil {
 		t.Fatal(err)
 	}
 	return tpl
+}
+
+// plain drops each intrinsic function around its argument.
+func plain(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) == 1 {
+			for k, arg := range v {
+				if k == "Fn::GetAtt" {
+					if l, ok := arg.([]any); ok && len(l) == 2 {
+						return toString(l[0]) + "." + toString(l[1])
+					}
+				}
+				if k == "Ref" || strings.HasPrefix(k, "Fn::") {
+					return plain(arg)
+				}
+			}
+		}
+		out := map[string]any{}
+		for k, x := range v {
+			out[k] = plain(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = plain(x)
+		}
+		return out
+	}
+	return v
 }
 
 // get walks nested maps and lists: get(v, "Properties", "Events", "Api").
@@ -212,6 +253,31 @@ func TestLocalCORSMatchesTemplate(t *testing.T) {
 	}
 }
 
+// TestCORSOrigins translates the template with the default origin and with
+// two, and checks the CORS configuration SAM writes into the API: each
+// origin its own entry, as API Gateway needs them, not one "a,b" string.
+// tools/samtranslate.py hands SAM a CommaDelimitedList as CloudFormation
+// hands it to a transform, a list; SAM writes the value itself in.
+func TestCORSOrigins(t *testing.T) {
+	for _, tc := range []struct {
+		param string
+		want  []any
+	}{
+		{"", []any{"*"}},
+		{"CorsAllowOrigins=https://app.example.com,https://admin.example.com", []any{"https://app.example.com", "https://admin.example.com"}},
+	} {
+		var params []string
+		if tc.param != "" {
+			params = append(params, tc.param)
+		}
+		res, _ := translate(t, params...)["Resources"].(map[string]any)
+		got := get(res, "HttpApi", "Properties", "Body", "x-amazon-apigateway-cors", "allowOrigins")
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: allowOrigins %#v, want %#v", tc.param, got, tc.want)
+		}
+	}
+}
+
 // TestTableMatchesStore keeps the deployed table's key schema equal to the
 // one the store creates locally and reads everywhere.
 func TestTableMatchesStore(t *testing.T) {
@@ -325,17 +391,7 @@ func jsonRequest(method, path, body string) *http.Request {
 // checks each function's bootstrap is an arm64 Linux executable built with
 // the Makefile's flags (stripped, so -ldflags '-s -w' reached it).
 func TestSAMBuild(t *testing.T) {
-	sam := os.Getenv("SAM")
-	if sam == "" {
-		sam = "../.venv/bin/sam"
-	}
-	sam, err := exec.LookPath(sam)
-	if err == nil {
-		sam, err = filepath.Abs(sam)
-	}
-	if err != nil {
-		t.Fatalf("sam not found (%v): run the tests with `make test`, which installs it, or set SAM", err)
-	}
+	sam := samPath(t)
 	dir := t.TempDir()
 	cmd := exec.Command(sam, "build", "--template-file", "template.yaml", "--build-dir", dir, "--cache-dir", filepath.Join(dir, "cache"))
 	cmd.Dir = ".."
@@ -362,4 +418,22 @@ func TestSAMBuild(t *testing.T) {
 		}
 		f.Close()
 	}
+}
+
+// samPath is the absolute path of SAM CLI: $SAM, or the one make test
+// installs.
+func samPath(t *testing.T) string {
+	t.Helper()
+	sam := os.Getenv("SAM")
+	if sam == "" {
+		sam = "../.venv/bin/sam"
+	}
+	sam, err := exec.LookPath(sam)
+	if err == nil {
+		sam, err = filepath.Abs(sam)
+	}
+	if err != nil {
+		t.Fatalf("sam not found (%v): run the tests with `make test`, which installs it, or set SAM", err)
+	}
+	return sam
 }
