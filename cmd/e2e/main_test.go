@@ -68,7 +68,8 @@ func startLocal(t *testing.T, env ...string) string {
 	build(t)
 	var base string
 	err := loopback.Start(1, func(addrs []string) error {
-		cmd := exec.Command(localBin, "-addr", addrs[0])
+		_, port, _ := net.SplitHostPort(addrs[0])
+		cmd := exec.Command(localBin, "-port", port)
 		cmd.Env = append(os.Environ(), env...)
 		log := &loopback.Output{}
 		cmd.Stdout, cmd.Stderr = log, log
