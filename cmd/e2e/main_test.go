@@ -366,7 +366,7 @@ func TestBrokenAPI(t *testing.T) {
 func TestInterrupted(t *testing.T) {
 	base := startLocal(t)
 	slow := broken(t, base, nil, func(http.ResponseWriter, *http.Request) bool {
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(150 * time.Millisecond)
 		return false
 	}, nil)
 	build(t)
@@ -388,8 +388,10 @@ func TestInterrupted(t *testing.T) {
 			}
 			err := cmd.Wait()
 			exit, _ := err.(*exec.ExitError)
-			if exit == nil || exit.ExitCode() != 130 || !strings.Contains(out.String(), "2 cliente(s) created, 0 left behind") ||
-				strings.Contains(out.String(), "list-two-pages") {
+			// However late the signal lands, the run stops well before its
+			// last case, and leaves nothing.
+			if exit == nil || exit.ExitCode() != 130 || !strings.Contains(out.String(), "e2e: interrupted") ||
+				!strings.Contains(out.String(), "2 cliente(s) created, 0 left behind") || strings.Contains(out.String(), "cors-request") {
 				t.Fatalf("%v:\n%s", err, out.String())
 			}
 			if left := clientes(t, base, ""); len(left) != 0 {
