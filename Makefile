@@ -111,6 +111,7 @@ build-ListClientesFunction:  ; $(call lambda_build,./functions/list,linux,arm64,
 build-GetClienteFunction:    ; $(call lambda_build,./functions/get,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 build-UpdateClienteFunction: ; $(call lambda_build,./functions/update,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 build-DeleteClienteFunction: ; $(call lambda_build,./functions/delete,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
+build-BackfillFunction:      ; $(call lambda_build,./functions/backfill,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 build-PreTrafficHookFunction: ; $(call lambda_build,./functions/pretraffic,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 
 # make bootstrap PKG=./functions/get OUT=/tmp/bootstrap [GOOS_LAMBDA=linux GOARCH_LAMBDA=amd64]

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/clientes-api/clientes/internal/api"
@@ -163,8 +165,18 @@ func TestNoDrift(t *testing.T) {
 			continue
 		}
 		functions[name] = true
-		if name == hookFunction {
-			continue // no route: TestPreTrafficHookDeployed
+		if task, ok := tasks[name]; ok {
+			delete(functions, name)
+			if get(r.Properties, "Events") != nil || toString(get(r.Properties, "CodeUri")) != "functions/"+task.Dir ||
+				get(r.Metadata, "BuildMethod") != "makefile" {
+				t.Errorf("%s: events %v, CodeUri %v, Metadata %v; want no event, functions/%s, the makefile build",
+					name, get(r.Properties, "Events"), get(r.Properties, "CodeUri"), r.Metadata, task.Dir)
+			}
+			makefile, _ := os.ReadFile("../Makefile")
+			if !strings.Contains(string(makefile), "build-"+name+":") || !strings.Contains(string(makefile), ",./functions/"+task.Dir+",linux,arm64,$(ARTIFACTS_DIR)/bootstrap)") {
+				t.Errorf("the Makefile has no build-%s target building ./functions/%s for linux/arm64", name, task.Dir)
+			}
+			continue
 		}
 		for _, ev := range get(r.Properties, "Events").(map[string]any) {
 			if get(ev, "Type") != "HttpApi" || get(ev, "Properties", "ApiId") != "HttpApi" {
@@ -212,7 +224,6 @@ func TestNoDrift(t *testing.T) {
 			t.Errorf("functions/%s/main.go does not serve its own route", deployed[rt.Key()].Dir)
 		}
 	}
-	delete(functions, hookFunction) // TestPreTrafficHookDeployed's
 	if len(functions) > 0 {
 		t.Errorf("template.yaml has functions no route serves: %v", slices.Collect(maps.Keys(functions)))
 	}
@@ -308,69 +319,125 @@ func TestTableMatchesStore(t *testing.T) {
 
 // TestLeastPrivilege checks that each function may call exactly the DynamoDB
 // actions its code calls, on the table alone, with no wildcard anywhere. The
-// actions are observed: each route runs against minidyn, once finding its
-// cliente and once not.
+// actions are observed: each route runs against minidyn, finding its cliente,
+// not finding it, on a cliente 1.0.0 stored (with a stale If-Match), and with
+// every answer of its write lost; the backfill runs over 1.0.0's clientes
+// with a write racing it.
 func TestLeastPrivilege(t *testing.T) {
 	tpl := readTemplate(t)
 	b := dynamotest.Minidyn(t)
 	db := b.Client(t)
-	s := store.New(db, b.Table(t, db), nil)
+	table := b.Table(t, db)
+	s := store.New(db, table, nil)
 	seed(t, s)
+	legacy := func(id string) {
+		item := map[string]types.AttributeValue{}
+		for k, v := range map[string]string{"pk": "cliente", "id": id, "nombres": "A", "apellidos": "B",
+			"created_at": "2024-03-05T15:30:00.000Z", "updated_at": "2024-03-05T15:30:00.000Z", "token_alta": "0123456789abcdef0123456789abcdef"} {
+			item[k] = &types.AttributeValueMemberS{Value: v}
+		}
+		if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"0000000000000050", "0000000000000051", "0000000000000052", "0000000000000053"} {
+		legacy(id)
+	}
+	stale := `"000000000000000000000000"`
 	requests := map[string][]*http.Request{
 		"create": {jsonRequest("POST", "/api/clientes", `{"nombres":"A","apellidos":"B"}`),
 			withHeader(jsonRequest("POST", "/api/clientes", `{"nombres":"A","apellidos":"B"}`), "Idempotency-Key", "k")},
-		"list":   {jsonRequest("GET", "/api/clientes?limit=1", "")},
-		"get":    {jsonRequest("GET", "/api/clientes/1", ""), jsonRequest("GET", "/api/clientes/99", "")},
-		"update": {jsonRequest("PUT", "/api/clientes/1", `{"nombres":"C"}`), jsonRequest("PUT", "/api/clientes/99", `{"nombres":"C"}`)},
-		"delete": {jsonRequest("DELETE", "/api/clientes/1", ""), jsonRequest("DELETE", "/api/clientes/99", "")},
+		"list": {jsonRequest("GET", "/api/clientes?limit=1", "")},
+		"get":  {jsonRequest("GET", "/api/clientes/1", ""), jsonRequest("GET", "/api/clientes/99", ""), jsonRequest("GET", "/api/clientes/50", "")},
+		"update": {jsonRequest("PUT", "/api/clientes/1", `{"nombres":"C"}`), jsonRequest("PUT", "/api/clientes/99", `{"nombres":"C"}`),
+			withHeader(jsonRequest("PUT", "/api/clientes/51", `{"nombres":"C"}`), "If-Match", stale)},
+		"delete": {jsonRequest("DELETE", "/api/clientes/1", ""), jsonRequest("DELETE", "/api/clientes/99", ""),
+			withHeader(jsonRequest("DELETE", "/api/clientes/52", ""), "If-Match", stale)},
+	}
+	lost := map[string][2]string{ // a write whose every answer is lost
+		"create": {"PutItem", `{"nombres":"A","apellidos":"B"}`},
+		"update": {"UpdateItem", `{"nombres":"D"}`},
+		"delete": {"DeleteItem", ""},
 	}
 	for _, rt := range api.Routes {
+		dir := deployed[rt.Key()].Dir
 		b.Counts.Take()
-		for _, r := range requests[deployed[rt.Key()].Dir] {
+		serve := func(r *http.Request) {
 			w := httptest.NewRecorder()
 			rt.Handler(s, discard).ServeHTTP(w, r)
 			if w.Code >= 500 {
 				t.Fatalf("%s: %d %s", rt.Key(), w.Code, w.Body)
 			}
 		}
-		var called []string
-		for op := range b.Counts.Take() {
-			// IAM has no action of its own for a transaction: each of its
-			// writes needs its single-item action. The store's only
-			// transaction puts two items.
-			if op == "TransactWriteItems" {
-				op = "PutItem"
-			}
-			if !slices.Contains(called, "dynamodb:"+op) {
-				called = append(called, "dynamodb:"+op)
-			}
+		for _, r := range requests[dir] {
+			serve(r)
 		}
-		slices.Sort(called)
+		if l, ok := lost[dir]; ok {
+			b.Faults.LoseResponse(l[0], -1)
+			serve(jsonRequest(rt.Method, strings.Replace(rt.Pattern, "{id}", "2", 1), l[1]))
+			b.Faults.Clear()
+		}
+		checkRole(t, tpl, deployed[rt.Key()].Function, observed(b.Counts.Take()))
+	}
 
-		role := strings.TrimSuffix(toString(get(tpl.Resources[deployed[rt.Key()].Function].Properties, "Role")), ".Arn")
-		var allowed []string
-		for _, policy := range get(tpl.Resources[role].Properties, "Policies").([]any) {
-			for _, st := range get(policy, "PolicyDocument", "Statement").([]any) {
-				actions := strs(get(st, "Action"))
-				resource := toString(get(st, "Resource"))
-				if get(st, "Effect") != "Allow" || strings.Contains(strings.Join(actions, ","), "*") ||
-					resource == "*" || strings.Contains(resource, ":*:") {
-					t.Errorf("%s: statement %v is not least privilege", role, st)
-				}
-				for _, a := range actions {
-					if strings.HasPrefix(a, "dynamodb:") {
-						allowed = append(allowed, a)
-						if resource != "ClientesTable.Arn" {
-							t.Errorf("%s: %s on %q, want the table's ARN", role, a, resource)
-						}
+	b.Counts.Take()
+	b.Faults.Respond("UpdateItem", 400, `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"raced"}`, 1)
+	if _, err := s.Backfill(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	b.Faults.Clear()
+	called := observed(b.Counts.Take())
+	checkRole(t, tpl, "BackfillFunction", called)
+	if !slices.Equal(called, tasks["BackfillFunction"].Actions) {
+		t.Errorf("the backfill calls %v; tasks says %v", called, tasks["BackfillFunction"].Actions)
+	}
+}
+
+// observed is the IAM actions of the DynamoDB requests counted.
+func observed(counts map[string]int) []string {
+	var called []string
+	for op := range counts {
+		// IAM has no action of its own for a transaction: each of its
+		// writes needs its single-item action. The store's only
+		// transaction puts two items.
+		if op == "TransactWriteItems" {
+			op = "PutItem"
+		}
+		if !slices.Contains(called, "dynamodb:"+op) {
+			called = append(called, "dynamodb:"+op)
+		}
+	}
+	slices.Sort(called)
+	return called
+}
+
+// checkRole holds function's role to called: no wildcard, the table alone,
+// and exactly those DynamoDB actions.
+func checkRole(t *testing.T, tpl template, function string, called []string) {
+	t.Helper()
+	role := strings.TrimSuffix(toString(get(tpl.Resources[function].Properties, "Role")), ".Arn")
+	var allowed []string
+	for _, policy := range get(tpl.Resources[role].Properties, "Policies").([]any) {
+		for _, st := range get(policy, "PolicyDocument", "Statement").([]any) {
+			actions := strs(get(st, "Action"))
+			resource := toString(get(st, "Resource"))
+			if get(st, "Effect") != "Allow" || strings.Contains(strings.Join(actions, ","), "*") ||
+				resource == "*" || strings.Contains(resource, ":*:") {
+				t.Errorf("%s: statement %v is not least privilege", role, st)
+			}
+			for _, a := range actions {
+				if strings.HasPrefix(a, "dynamodb:") {
+					allowed = append(allowed, a)
+					if resource != "ClientesTable.Arn" {
+						t.Errorf("%s: %s on %q, want the table's ARN", role, a, resource)
 					}
 				}
 			}
 		}
-		slices.Sort(allowed)
-		if !slices.Equal(called, allowed) || len(called) == 0 {
-			t.Errorf("%s: the code calls %v, the role %s allows %v", deployed[rt.Key()].Function, called, role, allowed)
-		}
+	}
+	slices.Sort(allowed)
+	if !slices.Equal(called, allowed) || len(called) == 0 {
+		t.Errorf("%s: the code calls %v, the role %s allows %v", function, called, role, allowed)
 	}
 }
 
@@ -398,7 +465,7 @@ func TestSAMBuild(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("sam build: %v\n%s", err, out)
 	}
-	functions := []string{hookFunction}
+	functions := slices.Collect(maps.Keys(tasks))
 	for _, rt := range api.Routes {
 		functions = append(functions, deployed[rt.Key()].Function)
 	}
