@@ -1,5 +1,7 @@
 # make run  — the whole API on http://localhost:3000 over an embedded DynamoDB (needs only Go);
 #             make run PORT=8080 for another port, still on 127.0.0.1 only
+# make e2e BASE_URL=<url> [TOKEN=<jwt>] [READ_TOKEN=<jwt>] [ORIGIN=<origin>]
+#           — the black-box suite against a deployment (needs only Go; docs/after-deploy.md)
 # make test — every test (also needs Python 3.11+ and Node.js 20.19+ or 22.12+ with npm; installs their tools,
 #             pinned, into .venv, tools/dynalite/node_modules and tools/openapi/node_modules)
 # make build, make deploy-guided, make deploy — need Go and Python 3, not Node.js
@@ -34,13 +36,21 @@ FUZZTIME ?= 60s
 FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
         internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging internal/api:FuzzParseTagList internal/api:FuzzIdempotencyKey
 
-.PHONY: run test vet lint spec gotest fuzz bench build deploy deploy-guided tools pytools nodetools clean bootstrap
+.PHONY: run e2e test vet lint spec gotest fuzz bench build deploy deploy-guided tools pytools nodetools clean bootstrap
 
 # Built, then exec'd: Ctrl-C reaches the server itself, which shuts down and
 # exits 0, so make reports no error (`go run` would exit 1 in between).
 run:
 	$(GO) build -o bin/local ./cmd/local
 	exec bin/local -port $(PORT)
+
+# Built, then exec'd, as run is: a Ctrl-C reaches the suite, which deletes
+# what it created before it exits. BASE_URL, TOKEN, READ_TOKEN and ORIGIN
+# reach it through the environment (make exports what its command line
+# sets), so no token is echoed here.
+e2e:
+	$(GO) build -o bin/e2e ./cmd/e2e
+	exec bin/e2e
 
 test: vet lint spec gotest
 
@@ -102,6 +112,7 @@ build-GetClienteFunction:    ; $(call lambda_build,./functions/get,linux,arm64,$
 build-UpdateClienteFunction: ; $(call lambda_build,./functions/update,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 build-DeleteClienteFunction: ; $(call lambda_build,./functions/delete,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 build-BackfillFunction:      ; $(call lambda_build,./functions/backfill,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
+build-PreTrafficHookFunction: ; $(call lambda_build,./functions/pretraffic,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 
 # make bootstrap PKG=./functions/get OUT=/tmp/bootstrap [GOOS_LAMBDA=linux GOARCH_LAMBDA=amd64]
 GOOS_LAMBDA ?= linux

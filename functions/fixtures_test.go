@@ -47,6 +47,8 @@ var tasks = map[string]struct {
 	Actions []string
 }{
 	"BackfillFunction": {"backfill", []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	// No table at all: TestPreTrafficHookDeployed holds its role.
+	hookFunction: {"pretraffic", nil},
 }
 
 // discard takes the API's log lines in the tests that do not read them.

@@ -465,19 +465,23 @@ func TestSAMBuild(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("sam build: %v\n%s", err, out)
 	}
+	functions := slices.Collect(maps.Keys(tasks))
 	for _, rt := range api.Routes {
-		path := filepath.Join(dir, deployed[rt.Key()].Function, "bootstrap")
+		functions = append(functions, deployed[rt.Key()].Function)
+	}
+	for _, fn := range functions {
+		path := filepath.Join(dir, fn, "bootstrap")
 		f, err := elf.Open(path)
 		if err != nil {
-			t.Errorf("%s: %v", deployed[rt.Key()].Function, err)
+			t.Errorf("%s: %v", fn, err)
 			continue
 		}
 		info, _ := os.Stat(path)
 		if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC || info.Mode()&0o111 == 0 {
-			t.Errorf("%s: bootstrap is %v %v %v, want an arm64 executable", deployed[rt.Key()].Function, f.Machine, f.Type, info.Mode())
+			t.Errorf("%s: bootstrap is %v %v %v, want an arm64 executable", fn, f.Machine, f.Type, info.Mode())
 		}
 		if f.Section(".symtab") != nil {
-			t.Errorf("%s: bootstrap is not stripped: the build flags did not reach sam build", deployed[rt.Key()].Function)
+			t.Errorf("%s: bootstrap is not stripped: the build flags did not reach sam build", fn)
 		}
 		f.Close()
 	}

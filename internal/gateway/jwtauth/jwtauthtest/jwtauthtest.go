@@ -45,7 +45,11 @@ func NewIssuer(t testing.TB, keys map[string]*rsa.PrivateKey) *Issuer {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"keys": set})
 	})
-	iss.Server = httptest.NewServer(mux)
+	// Started only once iss.Server is set: the handlers read iss.URL, and a
+	// request from another process is no synchronisation the race detector
+	// sees.
+	iss.Server = httptest.NewUnstartedServer(mux)
+	iss.Start()
 	t.Cleanup(iss.Close)
 	return iss
 }

@@ -1,0 +1,23 @@
+// Command pretraffic is CodeDeploy's pre-traffic hook for every function of
+// the stack (internal/pretraffic): it probes the new versions the template
+// names in its environment and reports Succeeded or Failed.
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/clientes-api/clientes/internal/pretraffic"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := pretraffic.FromEnv(log)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
