@@ -41,7 +41,7 @@ func Serve(t testing.TB, r Release, endpoint, table string) *Server {
 	t.Cleanup(func() {
 		s.stop()
 		if t.Failed() {
-			t.Logf("log of release %s:\n%s", r, s.out.String())
+			t.Logf("log of release %s, its last lines:\n%s", r, tail(s.out.String(), 30))
 		}
 	})
 	return s
@@ -98,3 +98,9 @@ func (s *Server) stop() {
 
 // Log is what the server has logged so far.
 func (s *Server) Log() string { return s.out.String() }
+
+// tail is the last n lines of log.
+func tail(log string, n int) string {
+	lines := strings.SplitAfter(log, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "")
+}
