@@ -63,3 +63,12 @@ func TestChangelogKeepsDeployedReleases(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingCommitFailsLoudly: a commit the clone lacks is an error that
+// names it, never an empty file or a skip.
+func TestMissingCommitFailsLoudly(t *testing.T) {
+	_, err := releases.Show("0000000000000000000000000000000000000000", "openapi.yaml")
+	if err == nil || !strings.Contains(err.Error(), "0000000000000000000000000000000000000000") {
+		t.Fatalf("git show of a missing commit: %v", err)
+	}
+}
