@@ -1,9 +1,11 @@
-# make run  — the whole API on http://localhost:3000 over an embedded DynamoDB (needs only Go)
-# make test — every test (also needs Python 3 and Node.js with npm; installs their tools,
+# make run  — the whole API on http://localhost:3000 over an embedded DynamoDB (needs only Go);
+#             make run PORT=8080 for another port, still on 127.0.0.1 only
+# make test — every test (also needs Python 3.11+ and Node.js 20.19+ or 22.12+ with npm; installs their tools,
 #             pinned, into .venv, tools/dynalite/node_modules and tools/openapi/node_modules)
-# make build, make deploy — need Go and Python 3, not Node.js
+# make build, make deploy-guided, make deploy — need Go and Python 3, not Node.js
 
 GO      ?= go
+PORT    ?= 3000
 PYTHON  ?= python3
 VENV    := $(CURDIR)/.venv
 STAMP   := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1)
@@ -32,13 +34,13 @@ FUZZTIME ?= 60s
 FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
         internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging internal/api:FuzzParseTagList internal/api:FuzzIdempotencyKey
 
-.PHONY: run test vet lint spec gotest fuzz bench build deploy tools pytools nodetools clean bootstrap
+.PHONY: run test vet lint spec gotest fuzz bench build deploy deploy-guided tools pytools nodetools clean bootstrap
 
 # Built, then exec'd: Ctrl-C reaches the server itself, which shuts down and
 # exits 0, so make reports no error (`go run` would exit 1 in between).
 run:
 	$(GO) build -o bin/local ./cmd/local
-	exec bin/local
+	exec bin/local -port $(PORT)
 
 test: vet lint spec gotest
 
@@ -46,13 +48,13 @@ vet:
 	$(GO) vet ./...
 
 # cfn-lint with informational checks on: any finding at all fails. checkov
-# reads the template as written, then as SAM's translator hands it to
-# CloudFormation (aliases, versions, permissions, deployment groups); a check
-# it skips names its reason in template.yaml.
+# reads the template as SAM's translator hands it to CloudFormation, loops
+# expanded (checkov expands no Fn::ForEach itself): every resource as
+# written, plus the aliases, versions, permissions and deployment groups; a
+# check it skips names its reason in template.yaml.
 lint: pytools
 	$(VENV)/bin/cfn-lint --include-checks I -- template.yaml
 	$(VENV)/bin/sam validate --lint --region us-east-1
-	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f template.yaml
 	$(VENV)/bin/python tools/samtranslate.py template.yaml > $(VENV)/translated.json
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation -f $(VENV)/translated.json
 
@@ -87,7 +89,7 @@ fuzz:
 	  echo "== $${t#*:}"; $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*}; \
 	done
 
-# sam build; sam deploy --guided after it. Plain `sam build` and `sam sync`
+# sam build; make deploy-guided (or deploy) after it. Plain `sam build` and `sam sync`
 # build the same bootstraps: the template sends each function here.
 build: pytools
 	$(VENV)/bin/sam build
@@ -99,6 +101,7 @@ build-ListClientesFunction:  ; $(call lambda_build,./functions/list,linux,arm64,
 build-GetClienteFunction:    ; $(call lambda_build,./functions/get,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 build-UpdateClienteFunction: ; $(call lambda_build,./functions/update,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 build-DeleteClienteFunction: ; $(call lambda_build,./functions/delete,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
+build-BackfillFunction:      ; $(call lambda_build,./functions/backfill,linux,arm64,$(ARTIFACTS_DIR)/bootstrap)
 
 # make bootstrap PKG=./functions/get OUT=/tmp/bootstrap [GOOS_LAMBDA=linux GOARCH_LAMBDA=amd64]
 GOOS_LAMBDA ?= linux
@@ -106,8 +109,15 @@ GOARCH_LAMBDA ?= arm64
 bootstrap:
 	@$(call lambda_build,$(PKG),$(GOOS_LAMBDA),$(GOARCH_LAMBDA),$(OUT))
 
-deploy: build
+# The first deploy: sam deploy --guided asks for the stack's name, region
+# and parameters and saves the answers in samconfig.toml (docs/first-deploy.md).
+deploy-guided: build
 	$(VENV)/bin/sam deploy --guided
+
+# Every deploy after it: the answers come from samconfig.toml, and the only
+# question is the change set's confirmation (confirm_changeset).
+deploy: build
+	$(VENV)/bin/sam deploy
 
 tools: pytools nodetools
 

@@ -110,6 +110,9 @@ func main() {
 
 func run(c config) error {
 	started := time.Now()
+	if c.quick {
+		log.Printf("a -quick smoke run: it checks every step works, and measures nothing")
+	}
 	tmp, err := os.MkdirTemp("", "clientes-bench-")
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/clientes-api/clientes/internal/api"
@@ -15,11 +16,34 @@ import (
 )
 
 // translate returns the CloudFormation template that template.yaml becomes
-// when deployed with params: tools/samtranslate.py runs SAM CLI's
-// AWS::LanguageExtensions pass (which resolves the Fn::If around each Auth)
-// and the SAM translator, as `sam validate --language-extensions` does.
+// when deployed with params: tools/samtranslate.py expands its loops,
+// resolves the Fn::If around each Auth as AWS::LanguageExtensions does, and
+// runs the SAM translator, as `sam validate --language-extensions` does.
 func translate(t *testing.T, params ...string) map[string]any {
 	t.Helper()
+	var tpl map[string]any
+	if err := json.Unmarshal(samtranslate(t, append([]string{"template.yaml"}, params...)...), &tpl); err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+// translations keeps each samtranslate answer, by its arguments, for the
+// tests after the first that asks (the template does not change meanwhile).
+var translations = struct {
+	sync.Mutex
+	out map[string][]byte
+}{out: map[string][]byte{}}
+
+// samtranslate runs tools/samtranslate.py with args in the repository root.
+func samtranslate(t *testing.T, args ...string) []byte {
+	t.Helper()
+	key := strings.Join(args, "\x00")
+	translations.Lock()
+	defer translations.Unlock()
+	if out, ok := translations.out[key]; ok {
+		return out
+	}
 	python := os.Getenv("SAM_PYTHON")
 	if python == "" {
 		python = "../.venv/bin/python"
@@ -31,18 +55,15 @@ func translate(t *testing.T, params ...string) map[string]any {
 	if err != nil {
 		t.Fatalf("the venv's python not found (%v): run the tests with `make test`, which installs it, or set SAM_PYTHON", err)
 	}
-	cmd := exec.Command(python, append([]string{"tools/samtranslate.py", "template.yaml"}, params...)...)
+	cmd := exec.Command(python, append([]string{"tools/samtranslate.py"}, args...)...)
 	cmd.Dir = ".."
 	cmd.Stderr = &strings.Builder{}
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("samtranslate %v: %v\n%s", params, err, cmd.Stderr)
+		t.Fatalf("samtranslate %v: %v\n%s", args, err, cmd.Stderr)
 	}
-	var tpl map[string]any
-	if err := json.Unmarshal(out, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	return tpl
+	translations.out[key] = out
+	return out
 }
 
 // TestAuthorizerModes translates the template public (the default) and with

@@ -39,6 +39,16 @@ var deployed = map[string]struct{ Function, Dir string }{
 	api.Delete.Key(): {"DeleteClienteFunction", "delete"},
 }
 
+// tasks are the functions no route serves, by logical id: their main
+// package under functions/ and the DynamoDB actions their role allows. The
+// backfill is CloudFormation's custom resource (internal/backfill).
+var tasks = map[string]struct {
+	Dir     string
+	Actions []string
+}{
+	"BackfillFunction": {"backfill", []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+}
+
 // discard takes the API's log lines in the tests that do not read them.
 var discard = slog.New(slog.DiscardHandler)
 

@@ -22,7 +22,8 @@ import (
 // and the dashboard read with (names sorted, space-separated). Sources: the
 // Lambda guide's "Types of metrics for Lambda functions" (FunctionName;
 // FunctionName and Resource, a version or alias; those and ExecutedVersion
-// for invocations through an alias), API Gateway's "Monitor CloudWatch
+// for invocations through an alias; ClaimedAccountConcurrency for the account
+// alone, with none), API Gateway's "Monitor CloudWatch
 // metrics for HTTP APIs" (ApiId; ApiId and Stage; per route only with
 // detailed metrics on) and DynamoDB's "Metrics and dimensions" (TableName,
 // with Operation for the per-request metrics).
@@ -32,6 +33,7 @@ var published = map[string][]string{
 	"AWS/Lambda Throttles":                    lambdaDimensions,
 	"AWS/Lambda Invocations":                  lambdaDimensions,
 	"AWS/Lambda ConcurrentExecutions":         lambdaDimensions,
+	"AWS/Lambda ClaimedAccountConcurrency":    {""},
 	"AWS/ApiGateway 5xx":                      httpAPIDimensions,
 	"AWS/ApiGateway 4xx":                      httpAPIDimensions,
 	"AWS/ApiGateway Count":                    httpAPIDimensions,
@@ -55,6 +57,10 @@ var (
 // the lines internal/api writes for a route's 500 (errors.go) and for a
 // recovered panic (routes.go).
 const failurePattern = `{ $.level = "ERROR" && ($.msg = "failure" || $.msg = "panic") }`
+
+// throttledPattern counts the access log's 429s, the answers of a route's
+// throttling (HTTP APIs publish no metric of them).
+const throttledPattern = `{ $.status = "429" }`
 
 type cfnResource struct {
 	Type         string         `json:"Type"`
@@ -126,21 +132,29 @@ func TestAlarms(t *testing.T) {
 	}
 	operations := storeOperations(t)
 
-	// Metrics the stack publishes itself, from its log metric filters.
+	// Metrics the stack publishes itself, from its log metric filters: each
+	// function's 500s by route and version (the canary's) and by route
+	// alone (the everyday alarms'), and the API's 429s from its access log.
 	namespace := "ClientesApi/${AWS::StackName}"
-	filterOf := map[string]string{} // function → its failures filter
+	accessLog, _ := getAtt(get(res["HttpApiApiGatewayDefaultStage"].Properties, "AccessLogSettings", "DestinationArn"))
+	filters := map[string][]string{} // function → the dimension sets its failures filters publish
 	for _, f := range ofType(res, "AWS::Logs::MetricFilter") {
 		p := res[f].Properties
 		group := ref(p["LogGroupName"])
+		m := get(p, "MetricTransformations", 0)
+		if group == accessLog && p["FilterPattern"] == throttledPattern && get(m, "MetricName") == "ThrottledRequests" &&
+			get(m, "MetricNamespace", "Fn::Sub") == namespace && get(m, "MetricValue") == "1" && get(m, "Dimensions") == nil {
+			published[namespace+" ThrottledRequests"] = []string{""}
+			continue
+		}
 		fn := ""
 		for _, x := range ofType(res, "AWS::Lambda::Function") {
 			if ref(get(res[x].Properties, "LoggingConfig", "LogGroup")) == group {
 				fn = x
 			}
 		}
-		m := get(p, "MetricTransformations", 0)
 		var keys []string
-		for _, d := range get(m, "Dimensions").([]any) {
+		for _, d := range asList(get(m, "Dimensions")) {
 			keys = append(keys, toString(get(d, "Key")))
 			if want := "$." + strings.ToLower(toString(get(d, "Key"))); get(d, "Value") != want {
 				t.Errorf("%s: dimension %v, want the log field %s", f, d, want)
@@ -149,11 +163,16 @@ func TestAlarms(t *testing.T) {
 		slices.Sort(keys)
 		if fn == "" || p["FilterPattern"] != failurePattern || get(m, "MetricNamespace", "Fn::Sub") != namespace ||
 			get(m, "MetricName") != "Failures" || get(m, "MetricValue") != "1" {
-			t.Errorf("%s: %v is not the failures filter of a function's log group", f, p)
+			t.Errorf("%s: %v is neither the failures filter of a function's log group nor the access log's 429s", f, p)
 			continue
 		}
-		filterOf[fn] = f
-		published[namespace+" Failures"] = []string{strings.Join(keys, " ")}
+		filters[fn] = append(filters[fn], strings.Join(keys, " "))
+		if !slices.Contains(published[namespace+" Failures"], strings.Join(keys, " ")) {
+			published[namespace+" Failures"] = append(published[namespace+" Failures"], strings.Join(keys, " "))
+		}
+	}
+	if access := toString(get(res["HttpApiApiGatewayDefaultStage"].Properties, "AccessLogSettings", "Format")); !strings.Contains(access, `"status":"$context.status"`) {
+		t.Errorf("the access log %s does not record the status the 429 filter reads", access)
 	}
 
 	topic := ofType(res, "AWS::SNS::Topic")
@@ -203,7 +222,7 @@ func TestAlarms(t *testing.T) {
 				t.Errorf("%s: %s is not published with dimensions %v (only %q)", name, metric, keys, published[metric])
 				continue
 			}
-			target, err := resolve(res, dims, versionOf, aliasOf, routeOf, operations)
+			target, err := resolve(res, metric, dims, versionOf, aliasOf, routeOf, operations)
 			if err != nil {
 				t.Errorf("%s: %s: %v", name, metric, err)
 				continue
@@ -225,8 +244,8 @@ func TestAlarms(t *testing.T) {
 	}
 	for _, rt := range api.Routes {
 		fn := deployed[rt.Key()].Function
-		if versionOf[fn] == "" || aliasOf[fn] == "" || filterOf[fn] == "" {
-			t.Errorf("%s: version %q, alias %q, failures filter %q", fn, versionOf[fn], aliasOf[fn], filterOf[fn])
+		if slices.Sort(filters[fn]); versionOf[fn] == "" || aliasOf[fn] == "" || !slices.Equal(filters[fn], []string{"Route", "Route Version"}) {
+			t.Errorf("%s: version %q, alias %q, failures filters by %q", fn, versionOf[fn], aliasOf[fn], filters[fn])
 			continue
 		}
 		var rollback []string
@@ -234,6 +253,9 @@ func TestAlarms(t *testing.T) {
 		rollback = append(rollback, want("AWS/Lambda Duration", "version "+fn)...)
 		rollback = append(rollback, want(namespace+" Failures", "version "+fn)...)
 		want("AWS/Lambda Throttles", "function "+fn)
+		// Everyday alarms: whichever version the alias points at.
+		want("AWS/Lambda Errors", "live "+fn)
+		want(namespace+" Failures", "live "+fn)
 		timeout := toFloat(res[fn].Properties["Timeout"])
 		for _, a := range covered[watched{"AWS/Lambda Duration", "version " + fn}] {
 			if got := toFloat(res[a].Properties["Threshold"]); got != timeout*1000*0.8 {
@@ -247,11 +269,13 @@ func TestAlarms(t *testing.T) {
 			names = append(names, ref(get(a, "Name")))
 		}
 		// A new version renames, so replaces, each: an alarm left in ALARM
-		// by the version being replaced cannot stop the deploy.
+		// by the version being replaced cannot stop the deploy. The stack's
+		// name leads each, the prefix CodeDeployRole may read.
 		for _, a := range rollback {
 			name := get(res[a].Properties, "AlarmName", "Fn::Sub")
-			if v, _ := getAtt(get(name, 1, "Version")); !strings.Contains(toString(get(name, 0)), "${Version}") || v != versionOf[fn] {
-				t.Errorf("%s: name %v does not carry the deployed version", a, name)
+			if v, _ := getAtt(get(name, 1, "Version")); !strings.HasPrefix(toString(get(name, 0)), "${AWS::StackName}-") ||
+				!strings.Contains(toString(get(name, 0)), "${Version}") || v != versionOf[fn] {
+				t.Errorf("%s: name %v does not start with the stack's name and carry the deployed version", a, name)
 			}
 		}
 		slices.Sort(names)
@@ -271,19 +295,52 @@ func TestAlarms(t *testing.T) {
 	for op := range operations {
 		want("AWS/DynamoDB SystemErrors", "operation "+op)
 	}
+	want(namespace+" ThrottledRequests", "access log")
+	// The headroom: the claimed concurrency as a share of the quota the
+	// parameter holds.
+	quota := readTemplate(t).Parameters["AccountConcurrencyQuota"]
+	for _, a := range want("AWS/Lambda ClaimedAccountConcurrency", "account") {
+		m := asList(res[a].Properties["Metrics"])
+		if expr := toString(get(m[len(m)-1], "Expression", "Fn::Sub")); expr != "100 * claimed / ${AccountConcurrencyQuota}" ||
+			quota["Type"] != "Number" || quota["Default"] != 1000 {
+			t.Errorf("%s: %q against the parameter %v, want the percent of AccountConcurrencyQuota (default 1000) claimed", a, expr, quota)
+		}
+	}
+
+	// Every alarm's threshold is explained in docs/alarms.md, by its name
+	// (a function's as ${Fn}, as template.yaml writes it).
+	doc, err := os.ReadFile("../docs/alarms.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range alarms {
+		for _, rt := range api.Routes {
+			name = strings.Replace(name, strings.TrimSuffix(deployed[rt.Key()].Function, "Function"), "${Fn}", 1)
+		}
+		if !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("docs/alarms.md does not explain %s", name)
+		}
+	}
 }
 
 // resolve checks each dimension names the resource it should and returns
 // what the metric is about.
-func resolve(res map[string]cfnResource, dims map[string]any, versionOf, aliasOf, routeOf map[string]string, operations map[string]bool) (string, error) {
+func resolve(res map[string]cfnResource, metric string, dims map[string]any, versionOf, aliasOf, routeOf map[string]string, operations map[string]bool) (string, error) {
 	fn := ref(dims["FunctionName"])
 	switch {
+	case len(dims) == 0 && metric == "AWS/Lambda ClaimedAccountConcurrency":
+		return "account", nil
+	case len(dims) == 0 && metric == "ClientesApi/${AWS::StackName} ThrottledRequests":
+		return "access log", nil
 	case dims["Route"] != nil:
 		route := toString(dims["Route"])
 		for f, r := range routeOf {
 			if r == route {
 				fn = f
 			}
+		}
+		if fn != "" && dims["Version"] == nil {
+			return "live " + fn, nil
 		}
 		if v, attr := getAtt(dims["Version"]); fn == "" || v != versionOf[fn] || attr != "Version" {
 			return "", fmt.Errorf("route %q, version %v: not a route's deployed version", route, dims["Version"])
@@ -299,6 +356,9 @@ func resolve(res map[string]cfnResource, dims map[string]any, versionOf, aliasOf
 		alias := toString(get(res[aliasOf[fn]].Properties, "Name"))
 		if got := toString(get(dims["Resource"], "Fn::Sub")); alias == "" || got != "${"+fn+"}:"+alias {
 			return "", fmt.Errorf("Resource %v is not %s's alias %q", dims["Resource"], fn, alias)
+		}
+		if dims["ExecutedVersion"] == nil {
+			return "live " + fn, nil
 		}
 		if v, attr := getAtt(dims["ExecutedVersion"]); v != versionOf[fn] || attr != "Version" {
 			return "", fmt.Errorf("ExecutedVersion %v is not the version of %s this template deploys", dims["ExecutedVersion"], fn)
@@ -362,27 +422,34 @@ func TestSafeDeploys(t *testing.T) {
 		}
 	}
 
-	// CodeDeploy's role: the rollback alarms and the aliases, by name.
-	var alarmARNs, aliasARNs []string
+	// CodeDeploy's role: this stack's alarms through one pattern that no
+	// deploy changes (TestAlarms holds every rollback alarm's name to it),
+	// and the aliases by name.
+	const alarmPattern = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${AWS::StackName}-*"
+	var alarmResources, aliasARNs []string
 	for _, p := range asList(codeDeploy["Policies"]) {
 		for _, st := range asList(get(p, "PolicyDocument", "Statement")) {
 			actions := strings.Join(strs(get(st, "Action")), " ")
+			if strings.Contains(actions, "*") {
+				t.Errorf("CodeDeployRole: wildcard in %v", st)
+			}
+			if strings.HasPrefix(actions, "cloudwatch:") {
+				alarmResources = append(alarmResources, fmt.Sprint(get(st, "Resource")))
+				if actions != "cloudwatch:DescribeAlarms" || get(st, "Resource", "Fn::Sub") != alarmPattern {
+					t.Errorf("CodeDeployRole: %v, want DescribeAlarms on %s alone", st, alarmPattern)
+				}
+				continue
+			}
 			for _, r := range asList(get(st, "Resource")) {
-				if s, _ := r.(string); strings.Contains(s, "*") || strings.Contains(actions, "*") {
+				if s, _ := r.(string); strings.Contains(s, "*") {
 					t.Errorf("CodeDeployRole: wildcard in %v", st)
 				}
-				if res, attr := getAtt(r); attr == "Arn" && strings.HasPrefix(actions, "cloudwatch:") {
-					alarmARNs = append(alarmARNs, res)
-				} else {
-					aliasARNs = append(aliasARNs, fmt.Sprint(r))
-				}
+				aliasARNs = append(aliasARNs, fmt.Sprint(r))
 			}
 		}
 	}
-	slices.Sort(alarmARNs)
-	slices.Sort(rollbackAlarms)
-	if !slices.Equal(alarmARNs, rollbackAlarms) || len(aliasARNs) != 2*len(api.Routes) {
-		t.Errorf("CodeDeployRole reads alarms %v, want %v; moves %v", alarmARNs, rollbackAlarms, aliasARNs)
+	if len(alarmResources) != 1 || len(rollbackAlarms) != 3*len(api.Routes) || len(aliasARNs) != 2*len(api.Routes) {
+		t.Errorf("CodeDeployRole reads alarms %v (rollback alarms %v); moves %v", alarmResources, rollbackAlarms, aliasARNs)
 	}
 	for name, r := range res {
 		if r.Type == "AWS::IAM::Role" && r.Properties["ManagedPolicyArns"] != nil {
@@ -414,13 +481,29 @@ func TestSafeDeploys(t *testing.T) {
 			t.Errorf("the dashboard has no row for %s", rt.Key())
 		}
 	}
+	// A SEARCH names its namespace in double quotes: a stack's name may hold
+	// a hyphen, which an unquoted namespace cannot.
+	for _, m := range regexp.MustCompile(`SEARCH\('\{([^,]*),`).FindAllStringSubmatch(dash, -1) {
+		if m[1] != `\"ClientesApi/${AWS::StackName}\"` {
+			t.Errorf("dashboard SEARCH namespace %s is not quoted", m[1])
+		}
+	}
+	if n := strings.Count(dash, "SEARCH("); n != len(api.Routes) {
+		t.Errorf("the dashboard has %d SEARCH expressions, want one a route", n)
+	}
+
+	// The access log records why the authorizer refused a token.
+	if access := toString(get(res["HttpApiApiGatewayDefaultStage"].Properties, "AccessLogSettings", "Format")); !strings.Contains(access, `"authorizerError":"$context.authorizer.error"`) {
+		t.Errorf("the access log %s does not record $context.authorizer.error", access)
+	}
 }
 
 // TestFailureLogLine runs a function's bootstrap under aws-lambda-rie with a
 // table that does not exist, and checks that the 500 it answers is logged as
 // a line the failures filter counts, with the route and the version that the
-// filter publishes as dimensions. Lambda keeps a custom runtime's JSON lines
-// as written under the JSON log format, reading only "level" from them.
+// filter publishes as dimensions, and that every line carries the level
+// and timestamp Lambda's log-level filter reads (checkLogLines). Lambda keeps
+// a custom runtime's JSON lines as written under the JSON log format.
 func TestFailureLogLine(t *testing.T) {
 	bin := t.TempDir()
 	rie := filepath.Join(bin, "aws-lambda-rie")
@@ -468,6 +551,9 @@ func TestFailureLogLine(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no failure line in the function's output:\n%s", emu.Log())
+	}
+	if n := checkLogLines(t, emu.Log()); n == 0 {
+		t.Errorf("no log line of the function's to check:\n%s", emu.Log())
 	}
 	src, _ := os.ReadFile("../internal/api/routes.go")
 	if !strings.Contains(string(src), `.Error("panic", "route", rt.Key()`) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,9 +73,33 @@ func TestFixturesUnderEmulator(t *testing.T) {
 				t.Fatalf("not an API Gateway response: %s (%v)\n%s", raw, err, emu.Log())
 			}
 			checkResponse(t, f.name, resp)
+			checkLogLines(t, emu.Log())
 			if t.Failed() {
 				t.Log(emu.Log())
 			}
 		})
 	}
+}
+
+// checkLogLines checks each line the function wrote (a JSON object with a
+// msg) is a line Lambda's JSON log format and its log-level filter read as
+// written: a level Lambda knows and an RFC 3339 timestamp. Without them the
+// filter takes the line as INFO, and a raised ApplicationLogLevel would drop
+// the ERROR lines the failure alarms count. It returns how many it checked.
+func checkLogLines(t *testing.T, log string) int {
+	t.Helper()
+	n := 0
+	for _, line := range strings.Split(log, "\n") {
+		var l map[string]any
+		if json.Unmarshal([]byte(line), &l) != nil || l["msg"] == nil {
+			continue
+		}
+		n++
+		ts, _ := l["timestamp"].(string)
+		if _, err := time.Parse(time.RFC3339Nano, ts); err != nil || l["time"] != nil ||
+			!slices.Contains([]any{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, l["level"]) {
+			t.Errorf("log line %s: want a level Lambda knows and an RFC 3339 timestamp (no time): %v", line, err)
+		}
+	}
+	return n
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"go/parser"
 	"go/token"
 	"maps"
@@ -12,11 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/clientes-api/clientes/internal/api"
@@ -25,8 +29,11 @@ import (
 	"github.com/clientes-api/clientes/internal/store"
 )
 
-// template is template.yaml read as plain data: a CloudFormation tag such as
-// !Ref or !GetAtt is dropped and its argument kept ("!GetAtt T.Arn" → "T.Arn").
+// template is template.yaml as CloudFormation will read it, its Fn::ForEach
+// loops expanded (tools/samtranslate.py --expand, the one expansion every
+// tool here uses), read as plain data: an intrinsic function is dropped and
+// its argument kept ({"Ref": "T"} → "T", {"Fn::GetAtt": ["T", "Arn"]} →
+// "T.Arn"), as a YAML tag was before the loops.
 type template struct {
 	Parameters map[string]map[string]any `yaml:"Parameters"`
 	Globals    struct {
@@ -42,15 +49,51 @@ type template struct {
 
 func readTemplate(t *testing.T) template {
 	t.Helper()
-	raw, err := os.ReadFile("../template.yaml")
+	var raw any
+	if err := json.Unmarshal(samtranslate(t, "--expand", "template.yaml"), &raw); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(plain(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Read as YAML (JSON is YAML), whole numbers become ints, as before.
 	var tpl template
-	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+	if err := yaml.Unmarshal(b, &tpl); err != nil {
 		t.Fatal(err)
 	}
 	return tpl
+}
+
+// plain drops each intrinsic function around its argument.
+func plain(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) == 1 {
+			for k, arg := range v {
+				if k == "Fn::GetAtt" {
+					if l, ok := arg.([]any); ok && len(l) == 2 {
+						return toString(l[0]) + "." + toString(l[1])
+					}
+				}
+				if k == "Ref" || strings.HasPrefix(k, "Fn::") {
+					return plain(arg)
+				}
+			}
+		}
+		out := map[string]any{}
+		for k, x := range v {
+			out[k] = plain(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = plain(x)
+		}
+		return out
+	}
+	return v
 }
 
 // get walks nested maps and lists: get(v, "Properties", "Events", "Api").
@@ -122,6 +165,19 @@ func TestNoDrift(t *testing.T) {
 			continue
 		}
 		functions[name] = true
+		if task, ok := tasks[name]; ok {
+			delete(functions, name)
+			if get(r.Properties, "Events") != nil || toString(get(r.Properties, "CodeUri")) != "functions/"+task.Dir ||
+				get(r.Metadata, "BuildMethod") != "makefile" {
+				t.Errorf("%s: events %v, CodeUri %v, Metadata %v; want no event, functions/%s, the makefile build",
+					name, get(r.Properties, "Events"), get(r.Properties, "CodeUri"), r.Metadata, task.Dir)
+			}
+			makefile, _ := os.ReadFile("../Makefile")
+			if !strings.Contains(string(makefile), "build-"+name+":") || !strings.Contains(string(makefile), ",./functions/"+task.Dir+",linux,arm64,$(ARTIFACTS_DIR)/bootstrap)") {
+				t.Errorf("the Makefile has no build-%s target building ./functions/%s for linux/arm64", name, task.Dir)
+			}
+			continue
+		}
 		for _, ev := range get(r.Properties, "Events").(map[string]any) {
 			if get(ev, "Type") != "HttpApi" || get(ev, "Properties", "ApiId") != "HttpApi" {
 				t.Errorf("%s: event %v is not on the HttpApi", name, ev)
@@ -208,6 +264,31 @@ func TestLocalCORSMatchesTemplate(t *testing.T) {
 	}
 }
 
+// TestCORSOrigins translates the template with the default origin and with
+// two, and checks the CORS configuration SAM writes into the API: each
+// origin its own entry, as API Gateway needs them, not one "a,b" string.
+// tools/samtranslate.py hands SAM a CommaDelimitedList as CloudFormation
+// hands it to a transform, a list; SAM writes the value itself in.
+func TestCORSOrigins(t *testing.T) {
+	for _, tc := range []struct {
+		param string
+		want  []any
+	}{
+		{"", []any{"*"}},
+		{"CorsAllowOrigins=https://app.example.com,https://admin.example.com", []any{"https://app.example.com", "https://admin.example.com"}},
+	} {
+		var params []string
+		if tc.param != "" {
+			params = append(params, tc.param)
+		}
+		res, _ := translate(t, params...)["Resources"].(map[string]any)
+		got := get(res, "HttpApi", "Properties", "Body", "x-amazon-apigateway-cors", "allowOrigins")
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: allowOrigins %#v, want %#v", tc.param, got, tc.want)
+		}
+	}
+}
+
 // TestTableMatchesStore keeps the deployed table's key schema equal to the
 // one the store creates locally and reads everywhere.
 func TestTableMatchesStore(t *testing.T) {
@@ -238,69 +319,125 @@ func TestTableMatchesStore(t *testing.T) {
 
 // TestLeastPrivilege checks that each function may call exactly the DynamoDB
 // actions its code calls, on the table alone, with no wildcard anywhere. The
-// actions are observed: each route runs against minidyn, once finding its
-// cliente and once not.
+// actions are observed: each route runs against minidyn, finding its cliente,
+// not finding it, on a cliente 1.0.0 stored (with a stale If-Match), and with
+// every answer of its write lost; the backfill runs over 1.0.0's clientes
+// with a write racing it.
 func TestLeastPrivilege(t *testing.T) {
 	tpl := readTemplate(t)
 	b := dynamotest.Minidyn(t)
 	db := b.Client(t)
-	s := store.New(db, b.Table(t, db), nil)
+	table := b.Table(t, db)
+	s := store.New(db, table, nil)
 	seed(t, s)
+	legacy := func(id string) {
+		item := map[string]types.AttributeValue{}
+		for k, v := range map[string]string{"pk": "cliente", "id": id, "nombres": "A", "apellidos": "B",
+			"created_at": "2024-03-05T15:30:00.000Z", "updated_at": "2024-03-05T15:30:00.000Z", "token_alta": "0123456789abcdef0123456789abcdef"} {
+			item[k] = &types.AttributeValueMemberS{Value: v}
+		}
+		if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"0000000000000050", "0000000000000051", "0000000000000052", "0000000000000053"} {
+		legacy(id)
+	}
+	stale := `"000000000000000000000000"`
 	requests := map[string][]*http.Request{
 		"create": {jsonRequest("POST", "/api/clientes", `{"nombres":"A","apellidos":"B"}`),
 			withHeader(jsonRequest("POST", "/api/clientes", `{"nombres":"A","apellidos":"B"}`), "Idempotency-Key", "k")},
-		"list":   {jsonRequest("GET", "/api/clientes?limit=1", "")},
-		"get":    {jsonRequest("GET", "/api/clientes/1", ""), jsonRequest("GET", "/api/clientes/99", "")},
-		"update": {jsonRequest("PUT", "/api/clientes/1", `{"nombres":"C"}`), jsonRequest("PUT", "/api/clientes/99", `{"nombres":"C"}`)},
-		"delete": {jsonRequest("DELETE", "/api/clientes/1", ""), jsonRequest("DELETE", "/api/clientes/99", "")},
+		"list": {jsonRequest("GET", "/api/clientes?limit=1", "")},
+		"get":  {jsonRequest("GET", "/api/clientes/1", ""), jsonRequest("GET", "/api/clientes/99", ""), jsonRequest("GET", "/api/clientes/50", "")},
+		"update": {jsonRequest("PUT", "/api/clientes/1", `{"nombres":"C"}`), jsonRequest("PUT", "/api/clientes/99", `{"nombres":"C"}`),
+			withHeader(jsonRequest("PUT", "/api/clientes/51", `{"nombres":"C"}`), "If-Match", stale)},
+		"delete": {jsonRequest("DELETE", "/api/clientes/1", ""), jsonRequest("DELETE", "/api/clientes/99", ""),
+			withHeader(jsonRequest("DELETE", "/api/clientes/52", ""), "If-Match", stale)},
+	}
+	lost := map[string][2]string{ // a write whose every answer is lost
+		"create": {"PutItem", `{"nombres":"A","apellidos":"B"}`},
+		"update": {"UpdateItem", `{"nombres":"D"}`},
+		"delete": {"DeleteItem", ""},
 	}
 	for _, rt := range api.Routes {
+		dir := deployed[rt.Key()].Dir
 		b.Counts.Take()
-		for _, r := range requests[deployed[rt.Key()].Dir] {
+		serve := func(r *http.Request) {
 			w := httptest.NewRecorder()
 			rt.Handler(s, discard).ServeHTTP(w, r)
 			if w.Code >= 500 {
 				t.Fatalf("%s: %d %s", rt.Key(), w.Code, w.Body)
 			}
 		}
-		var called []string
-		for op := range b.Counts.Take() {
-			// IAM has no action of its own for a transaction: each of its
-			// writes needs its single-item action. The store's only
-			// transaction puts two items.
-			if op == "TransactWriteItems" {
-				op = "PutItem"
-			}
-			if !slices.Contains(called, "dynamodb:"+op) {
-				called = append(called, "dynamodb:"+op)
-			}
+		for _, r := range requests[dir] {
+			serve(r)
 		}
-		slices.Sort(called)
+		if l, ok := lost[dir]; ok {
+			b.Faults.LoseResponse(l[0], -1)
+			serve(jsonRequest(rt.Method, strings.Replace(rt.Pattern, "{id}", "2", 1), l[1]))
+			b.Faults.Clear()
+		}
+		checkRole(t, tpl, deployed[rt.Key()].Function, observed(b.Counts.Take()))
+	}
 
-		role := strings.TrimSuffix(toString(get(tpl.Resources[deployed[rt.Key()].Function].Properties, "Role")), ".Arn")
-		var allowed []string
-		for _, policy := range get(tpl.Resources[role].Properties, "Policies").([]any) {
-			for _, st := range get(policy, "PolicyDocument", "Statement").([]any) {
-				actions := strs(get(st, "Action"))
-				resource := toString(get(st, "Resource"))
-				if get(st, "Effect") != "Allow" || strings.Contains(strings.Join(actions, ","), "*") ||
-					resource == "*" || strings.Contains(resource, ":*:") {
-					t.Errorf("%s: statement %v is not least privilege", role, st)
-				}
-				for _, a := range actions {
-					if strings.HasPrefix(a, "dynamodb:") {
-						allowed = append(allowed, a)
-						if resource != "ClientesTable.Arn" {
-							t.Errorf("%s: %s on %q, want the table's ARN", role, a, resource)
-						}
+	b.Counts.Take()
+	b.Faults.Respond("UpdateItem", 400, `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"raced"}`, 1)
+	if _, err := s.Backfill(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	b.Faults.Clear()
+	called := observed(b.Counts.Take())
+	checkRole(t, tpl, "BackfillFunction", called)
+	if !slices.Equal(called, tasks["BackfillFunction"].Actions) {
+		t.Errorf("the backfill calls %v; tasks says %v", called, tasks["BackfillFunction"].Actions)
+	}
+}
+
+// observed is the IAM actions of the DynamoDB requests counted.
+func observed(counts map[string]int) []string {
+	var called []string
+	for op := range counts {
+		// IAM has no action of its own for a transaction: each of its
+		// writes needs its single-item action. The store's only
+		// transaction puts two items.
+		if op == "TransactWriteItems" {
+			op = "PutItem"
+		}
+		if !slices.Contains(called, "dynamodb:"+op) {
+			called = append(called, "dynamodb:"+op)
+		}
+	}
+	slices.Sort(called)
+	return called
+}
+
+// checkRole holds function's role to called: no wildcard, the table alone,
+// and exactly those DynamoDB actions.
+func checkRole(t *testing.T, tpl template, function string, called []string) {
+	t.Helper()
+	role := strings.TrimSuffix(toString(get(tpl.Resources[function].Properties, "Role")), ".Arn")
+	var allowed []string
+	for _, policy := range get(tpl.Resources[role].Properties, "Policies").([]any) {
+		for _, st := range get(policy, "PolicyDocument", "Statement").([]any) {
+			actions := strs(get(st, "Action"))
+			resource := toString(get(st, "Resource"))
+			if get(st, "Effect") != "Allow" || strings.Contains(strings.Join(actions, ","), "*") ||
+				resource == "*" || strings.Contains(resource, ":*:") {
+				t.Errorf("%s: statement %v is not least privilege", role, st)
+			}
+			for _, a := range actions {
+				if strings.HasPrefix(a, "dynamodb:") {
+					allowed = append(allowed, a)
+					if resource != "ClientesTable.Arn" {
+						t.Errorf("%s: %s on %q, want the table's ARN", role, a, resource)
 					}
 				}
 			}
 		}
-		slices.Sort(allowed)
-		if !slices.Equal(called, allowed) || len(called) == 0 {
-			t.Errorf("%s: the code calls %v, the role %s allows %v", deployed[rt.Key()].Function, called, role, allowed)
-		}
+	}
+	slices.Sort(allowed)
+	if !slices.Equal(called, allowed) || len(called) == 0 {
+		t.Errorf("%s: the code calls %v, the role %s allows %v", function, called, role, allowed)
 	}
 }
 
@@ -321,17 +458,7 @@ func jsonRequest(method, path, body string) *http.Request {
 // checks each function's bootstrap is an arm64 Linux executable built with
 // the Makefile's flags (stripped, so -ldflags '-s -w' reached it).
 func TestSAMBuild(t *testing.T) {
-	sam := os.Getenv("SAM")
-	if sam == "" {
-		sam = "../.venv/bin/sam"
-	}
-	sam, err := exec.LookPath(sam)
-	if err == nil {
-		sam, err = filepath.Abs(sam)
-	}
-	if err != nil {
-		t.Fatalf("sam not found (%v): run the tests with `make test`, which installs it, or set SAM", err)
-	}
+	sam := samPath(t)
 	dir := t.TempDir()
 	cmd := exec.Command(sam, "build", "--template-file", "template.yaml", "--build-dir", dir, "--cache-dir", filepath.Join(dir, "cache"))
 	cmd.Dir = ".."
@@ -354,4 +481,22 @@ func TestSAMBuild(t *testing.T) {
 		}
 		f.Close()
 	}
+}
+
+// samPath is the absolute path of SAM CLI: $SAM, or the one make test
+// installs.
+func samPath(t *testing.T) string {
+	t.Helper()
+	sam := os.Getenv("SAM")
+	if sam == "" {
+		sam = "../.venv/bin/sam"
+	}
+	sam, err := exec.LookPath(sam)
+	if err == nil {
+		sam, err = filepath.Abs(sam)
+	}
+	if err != nil {
+		t.Fatalf("sam not found (%v): run the tests with `make test`, which installs it, or set SAM", err)
+	}
+	return sam
 }

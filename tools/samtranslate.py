@@ -3,22 +3,32 @@ when deployed with the given parameters:
 
     .venv/bin/python tools/samtranslate.py template.yaml AuthIssuer=https://x AuthAudience=a,b
 
+or, with --expand, the template as written with only its Fn::ForEach loops
+expanded: what the Go tests read as "the template".
+
 First what AWS::LanguageExtensions does for this template on CloudFormation:
-each Fn::If whose condition the parameters decide becomes its branch, and
-AWS::NoValue removes its key. Then the SAM translator, as `sam validate` runs
-it (no AWS account needed: the template names no managed policy).
+each Fn::ForEach loop becomes its copies (cfn-lint's expansion, the one
+`make lint` checks), each Fn::If whose condition the parameters decide
+becomes its branch, and AWS::NoValue removes its key. Then the SAM
+translator, as `sam validate` runs it (no AWS account needed: the template
+names no managed policy), given the parameter values as CloudFormation hands
+them to a transform: a CommaDelimitedList as a list.
 
 SAM CLI 1.170.0 has its own local pass for the transform, but it also turns
 every Fn::Sub naming a resource into a plain string ("${Fn}:live"), which
-would hide broken alarm dimensions from the tests. So only Fn::If is resolved
-here, and SAM CLI's pass is run beside it to check the two agree on every
-Auth, the property this template needs the transform for.
+would hide broken alarm dimensions from the tests. So here the loops are
+expanded by cfn-lint, which keeps each Fn::Sub that still names something,
+and each Fn::If is resolved; SAM CLI's pass is run beside it to check the
+two agree on every Auth, the property that needs the transform's Fn::If.
 """
 
 import json
 import logging
 import sys
+from types import SimpleNamespace
 
+from cfnlint.decode import decode_str
+from cfnlint.template.transforms._language_extensions import language_extension
 from samcli.lib.cfn_language_extensions.sam_integration import expand_language_extensions
 from samcli.lib.translate.sam_template_validator import SamTemplateValidator
 from samcli.yamlhelper import yaml_parse
@@ -102,12 +112,32 @@ class NoManagedPolicies:
         return {}
 
 
-def main(path, *args):
+def expand_loops(path, text):
+    """Returns the template with every Fn::ForEach expanded, as plain data."""
+    template, matches = decode_str(text)
+    if matches:
+        sys.exit(f"{path}: {matches}")
+    matches, expanded = language_extension(SimpleNamespace(template=template, filename=path, regions=["us-east-1"]))
+    if matches or expanded is None:
+        sys.exit(f"{path}: Fn::ForEach: {matches}")
+    expanded = json.loads(json.dumps(expanded))
+    if "Fn::ForEach" in json.dumps(expanded):
+        sys.exit(f"{path}: a loop is left after expansion")
+    return expanded
+
+
+def main(*args):
+    expand_only = args[:1] == ("--expand",)
+    path, *args = args[1:] if expand_only else args
     with open(path, encoding="utf-8") as f:
-        template = yaml_parse(f.read())
+        text = f.read()
+    template = expand_loops(path, text)
+    if expand_only:
+        json.dump(template, sys.stdout, indent=1, sort_keys=True)
+        return
     overrides = dict(a.split("=", 1) for a in args)
     resolved = resolve_ifs(template, overrides)
-    samcli = expand_language_extensions(template, dict(overrides), enabled=True).expanded_template
+    samcli = expand_language_extensions(yaml_parse(text), dict(overrides), enabled=True).expanded_template
     params = parameter_values(template, overrides)
 
     def refs(node):  # SAM CLI's pass also writes in parameter values
@@ -122,7 +152,7 @@ def main(path, *args):
     mine, theirs = refs(auths(resolved["Resources"])), auths(samcli["Resources"])
     if json.dumps(mine, sort_keys=True) != json.dumps(theirs, sort_keys=True):
         sys.exit(f"SAM CLI's language extensions resolve Auth otherwise:\n{theirs}\nhere:\n{mine}")
-    validator = SamTemplateValidator(resolved, NoManagedPolicies(), region="us-east-1", parameter_overrides=overrides)
+    validator = SamTemplateValidator(resolved, NoManagedPolicies(), region="us-east-1", parameter_overrides=params)
     json.dump(yaml_parse(validator.get_translated_template_if_valid()), sys.stdout, indent=1, sort_keys=True)
 
 

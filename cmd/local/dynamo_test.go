@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/clientes-api/clientes/internal/dynamotest"
 	"github.com/clientes-api/clientes/internal/store"
 )
@@ -96,4 +100,50 @@ func (s *syncBuffer) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Len()
+}
+
+// TestOpeningATableBackfillsIt: make run over a table an earlier release
+// wrote gives its clientes their tags before it serves, as a deploy does.
+func TestOpeningATableBackfillsIt(t *testing.T) {
+	b := dynamotest.Dynalite(t)
+	db := b.Client(t)
+	table := b.Table(t, db)
+	ctx := context.Background()
+	item := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "cliente"}, "id": &types.AttributeValueMemberS{Value: "0000000000000001"},
+		"nombres": &types.AttributeValueMemberS{Value: "Ana"}, "apellidos": &types.AttributeValueMemberS{Value: "Gómez"},
+		"created_at": &types.AttributeValueMemberS{Value: "2024-03-05T15:30:00.000Z"},
+		"updated_at": &types.AttributeValueMemberS{Value: "2024-03-05T15:30:00.000Z"},
+		"token_alta": &types.AttributeValueMemberS{Value: "0123456789abcdef0123456789abcdef"},
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(runCtx, ln, store.Config{Table: table, Endpoint: b.Endpoint, Region: "us-east-1"}, slog.New(slog.NewJSONHandler(&out, nil)))
+	}()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "serving") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"backfill":{"read":1,"retagged":1,"unreadable_ids":null}`) {
+		t.Errorf("start-up log: %s", out.String())
+	}
+	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: map[string]types.AttributeValue{"pk": item["pk"], "id": item["id"]}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag, ok := got.Item["etag"].(*types.AttributeValueMemberS); !ok || !store.IsETag(tag.Value) {
+		t.Fatalf("after start-up: %v, want an etag", got.Item)
+	}
 }

@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,20 +28,36 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "localhost:3000", "address to serve the API on")
+	port := flag.String("port", "3000", "port to serve the API on, on the loopback interface only")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ln, err := net.Listen("tcp", *addr)
+	addr, err := loopbackAddr(*port)
 	if err != nil {
-		log.Error("cannot listen", "addr", *addr, "error", err)
+		log.Error("cannot listen", "port", *port, "error", err)
+		os.Exit(1)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Error("cannot listen", "addr", addr, "error", err)
 		os.Exit(1)
 	}
 	if err := run(ctx, ln, store.ConfigFromEnv(), log); err != nil {
 		log.Error("local server stopped", "error", err)
 		os.Exit(1)
 	}
+}
+
+// loopbackAddr is where `make run PORT=…` listens: the port on 127.0.0.1
+// alone. The server is a developer's tool, public and unauthenticated by
+// default, so no flag opens it to other machines.
+func loopbackAddr(port string) (string, error) {
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || strconv.FormatUint(n, 10) != port {
+		return "", fmt.Errorf("PORT %q is not a port number (0 to 65535, in plain decimal)", port)
+	}
+	return net.JoinHostPort("127.0.0.1", port), nil
 }
 
 // run serves the API on ln until ctx ends, then shuts down cleanly.
@@ -50,6 +68,12 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 	}
 	defer closeDB()
 	st := store.New(db, cfg.Table, nil)
+	// An existing table may hold clientes an earlier release stored: they
+	// are brought up to date before the first request, as a deploy does.
+	done, err := st.Backfill(ctx, 0)
+	if err != nil {
+		return err
+	}
 	gw := &gateway.Gateway{CORS: corsFromEnv(), Timeout: 10 * time.Second, Log: log}
 	if gw.Auth, err = authFromEnv(ctx, log); err != nil {
 		return err
@@ -65,7 +89,8 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", where)
+	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", where,
+		"backfill", slog.GroupValue(slog.Int("read", done.Read), slog.Int("retagged", done.Retagged), slog.Any("unreadable_ids", done.Unreadable)))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

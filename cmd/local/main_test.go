@@ -89,3 +89,29 @@ func call(t *testing.T, method, url, body string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestLoopbackAddr: `make run PORT=…` listens on the loopback interface
+// alone, whatever the port, and refuses what is not a port.
+func TestLoopbackAddr(t *testing.T) {
+	for _, tc := range []struct {
+		port, addr string
+	}{
+		{"3000", "127.0.0.1:3000"},
+		{"8080", "127.0.0.1:8080"},
+		{"0", "127.0.0.1:0"},
+		{"65535", "127.0.0.1:65535"},
+		{"65536", ""},
+		{"", ""},
+		{":8080", ""},
+		{"0.0.0.0:8080", ""},
+		{"08080", ""},
+		{"+80", ""},
+		{"-1", ""},
+		{"http", ""},
+	} {
+		addr, err := loopbackAddr(tc.port)
+		if addr != tc.addr || (err != nil) != (tc.addr == "") {
+			t.Errorf("loopbackAddr(%q) = %q, %v; want %q", tc.port, addr, err, tc.addr)
+		}
+	}
+}

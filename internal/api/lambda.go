@@ -53,9 +53,20 @@ func Lambda(h http.Handler, log *slog.Logger) LambdaHandler {
 // FunctionLog is the log of a deployed function: JSON lines on standard
 // output, each naming the function version that wrote it, since the failure
 // alarms watch the version being deployed, so a canary rolls back on its own
-// 500s.
+// 500s. Each line's time is "timestamp" in RFC 3339, as Lambda's log-level
+// filter reads it: a line without a valid one counts as INFO, so raising
+// ApplicationLogLevel would drop the ERROR lines the alarms count.
 func FunctionLog() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("version", lambdacontext.FunctionVersion)
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: lambdaTime})).
+		With("version", lambdacontext.FunctionVersion)
+}
+
+// lambdaTime renames slog's "time" to "timestamp", in UTC with milliseconds.
+func lambdaTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey && a.Value.Kind() == slog.KindTime {
+		return slog.String("timestamp", a.Value.Time().UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+	}
+	return a
 }
 
 // requestLog returns log with the ids of the request in ctx: API Gateway's,

@@ -43,7 +43,7 @@ type reporter interface {
 }
 
 // loadSpec loads and validates openapi.yaml once. It is OpenAPI 3.0, the
-// version code generators read best (README, "Clients").
+// version code generators read best (docs/clients.md).
 func loadSpec(t reporter) (*openapi3.T, routers.Router) {
 	t.Helper()
 	spec.once.Do(func() {

@@ -56,6 +56,25 @@ func (f *Faults) LoseResponse(op string, times int) {
 	})
 }
 
+// Stall lets the next times requests for op reach DynamoDB and take effect,
+// then holds the response for d or until the client hangs up: a client whose
+// deadline ends meanwhile cannot tell whether the write happened.
+func (f *Faults) Stall(op string, d time.Duration, times int) {
+	f.add(op, times, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		select {
+		case <-time.After(d):
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
+		case <-r.Context().Done():
+		}
+	})
+}
+
 // Delay holds the next times requests for op for d before serving them.
 func (f *Faults) Delay(op string, d time.Duration, times int) {
 	f.add(op, times, func(w http.ResponseWriter, r *http.Request, next http.Handler) {

@@ -106,7 +106,10 @@ func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, pa
 	}
 	ev := Event(r, fn.Route, params, body, requestID)
 	ev.RequestContext.Authorizer = authz
-	ctx, cancel := context.WithTimeout(r.Context(), g.Timeout)
+	// API Gateway lets a function run to its end when the client hangs up;
+	// so does this, rather than cancel a write half done. Only the
+	// function's own timeout ends it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), g.Timeout)
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
 		AwsRequestID:       token.Hex(16),

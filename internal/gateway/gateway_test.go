@@ -206,3 +206,32 @@ func TestOversizedPayloadIsRefusedUnread(t *testing.T) {
 		t.Fatalf("= %d %s; events %d", resp.StatusCode, body, len(rec.events))
 	}
 }
+
+// TestClientHangingUpCancelsNothing: API Gateway runs the function to its
+// end when the client goes away, so a write is never cut off half done.
+func TestClientHangingUpCancelsNothing(t *testing.T) {
+	ended := make(chan error, 1)
+	g := &Gateway{Timeout: 5 * time.Second, Log: slog.New(slog.DiscardHandler)}
+	for _, rt := range api.Routes {
+		g.Functions = append(g.Functions, Function{Route: rt, Handler: func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			select {
+			case <-ctx.Done():
+				ended <- ctx.Err()
+			case <-time.After(300 * time.Millisecond):
+				ended <- nil
+			}
+			return events.APIGatewayV2HTTPResponse{StatusCode: 200}, nil
+		}})
+	}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/clientes/1", nil)
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("the client was meant to hang up first")
+	}
+	if err := <-ended; err != nil {
+		t.Fatalf("the function's context ended when the client hung up: %v", err)
+	}
+}

@@ -65,16 +65,18 @@ type Render func(cliente.Cliente) (string, error)
 // finds either both or neither. Three requests: a consistent read of the
 // key, the id counter, the transaction; a replay costs the read alone.
 func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemKey string, render Render) (kept Kept, replayed bool, err error) {
+	work, done := budget(ctx)
+	defer done()
 	k := keptKey(caller, idemKey)
 	fp := fingerprintOf(c)
-	found, err := s.getKept(ctx, k)
+	found, err := s.getKept(work, k)
 	if err != nil {
 		return Kept{}, false, err
 	}
 	if kept, ok, err := s.replay(found, fp); ok || err != nil {
 		return kept, ok, err
 	}
-	id, err := s.nextID(ctx)
+	id, err := s.nextID(work)
 	if err != nil {
 		return Kept{}, false, err
 	}
@@ -94,7 +96,7 @@ func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemK
 		ExpiryAttr:   &types.AttributeValueMemberN{Value: strconv.FormatInt(s.now().Add(KeepFor).Unix(), 10)},
 	}
 	put := s.putNew(rec)
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+	_, err = s.db.TransactWriteItems(work, &dynamodb.TransactWriteItemsInput{
 		// AWS makes a retried transaction with the same token a no-op; the
 		// tag conditions make it succeed on implementations that do not.
 		ClientRequestToken: aws.String(rec.ETag),
@@ -124,6 +126,13 @@ func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemK
 		return kept, false, nil
 	}
 	var canceled *types.TransactionCanceledException
+	if !errors.As(err, &canceled) {
+		// The outcome may be unknown: the cliente holds this write's tag
+		// if, and only if, the transaction (kept answer included) landed.
+		if _, err := s.settle(ctx, id, rec.ETag, err); err == nil {
+			return kept, false, nil
+		}
+	}
 	if !errors.As(err, &canceled) || len(canceled.CancellationReasons) != 2 {
 		return Kept{}, false, classify("create cliente "+strconv.FormatInt(id, 10)+" with a key", err)
 	}
@@ -146,7 +155,7 @@ func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemK
 		// The DynamoDB did not return the item with the cancellation
 		// (minidyn v0.8.2 does not; AWS does): one consistent read, on
 		// this losing path only.
-		if old, err = s.getKept(ctx, k); err != nil {
+		if old, err = s.getKept(work, k); err != nil {
 			return Kept{}, false, err
 		}
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // concurrentTaggedPuts counts the writers racing with one entity tag, for
-// the README's guarantees.
+// the guarantees in docs/storage.md.
 const concurrentTaggedPuts = 20
 
 // failedCheckReads is how many reads a failed If-Match costs besides its

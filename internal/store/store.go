@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -97,13 +98,18 @@ type Page struct {
 // Create stores a new cliente under the next id: one counter step, then one
 // conditional put.
 func (s *Store) Create(ctx context.Context, c cliente.Changes) (cliente.Cliente, error) {
-	id, err := s.nextID(ctx)
+	work, done := budget(ctx)
+	defer done()
+	id, err := s.nextID(work)
 	if err != nil {
 		return cliente.Cliente{}, err
 	}
 	rec := s.newCliente(id, c)
-	_, err = s.db.PutItem(ctx, s.putNew(rec))
+	_, err = s.db.PutItem(work, s.putNew(rec))
 	if err != nil {
+		if stored, err := s.settle(ctx, id, rec.ETag, err); err == nil {
+			return stored, nil
+		}
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
 			// Another item holds this id: only a counter set back by hand
@@ -170,20 +176,30 @@ func (s *Store) nextID(ctx context.Context) (int64, error) {
 }
 
 // Get reads one cliente with a strongly consistent read, so a cliente is
-// readable as soon as its create has answered.
+// readable as soon as its create has answered. A cliente an earlier release
+// wrote gets its entity tag here, on the first read that hands one out.
 func (s *Store) Get(ctx context.Context, id int64) (cliente.Cliente, error) {
+	item, err := s.getItem(ctx, id)
+	if err != nil {
+		return cliente.Cliente{}, err
+	}
+	return s.current(ctx, id, item)
+}
+
+// getItem reads cliente id's item with a strongly consistent read.
+func (s *Store) getItem(ctx context.Context, id int64, optFns ...func(*dynamodb.Options)) (map[string]types.AttributeValue, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      &s.table,
 		Key:            key(clienteKind, id),
 		ConsistentRead: aws.Bool(true),
-	})
+	}, optFns...)
 	if err != nil {
-		return cliente.Cliente{}, classify("get cliente "+strconv.FormatInt(id, 10), err)
+		return nil, classify("get cliente "+strconv.FormatInt(id, 10), err)
 	}
 	if out.Item == nil {
-		return cliente.Cliente{}, ErrNotFound
+		return nil, ErrNotFound
 	}
-	return fromItem(out.Item)
+	return out.Item, nil
 }
 
 // List returns up to limit clientes with ids above after, in id order. It asks
@@ -227,17 +243,23 @@ func (s *Store) List(ctx context.Context, after int64, limit int) (Page, error) 
 }
 
 // Update applies c to an existing cliente in one conditional UpdateItem and
-// returns the whole record after it, with a new entity tag. The condition
-// keeps an update from ever creating a record, or bringing back a deleted
-// one, and holds m: a stale tag fails the write itself, with no read first.
+// returns the whole record after it, with a new entity tag and its stamp.
+// The condition keeps an update from ever creating a record, bringing back a
+// deleted one, or landing on an item it could not answer with; and it holds
+// m: a stale tag fails the write itself, with no read first.
 func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes, m IfMatch) (cliente.Cliente, error) {
+	work, done := budget(ctx)
+	defer done()
 	etag := newETag()
-	names := map[string]string{"#id": SortKey, "#updated_at": "updated_at", "#etag": etagAttr}
+	names := map[string]string{}
 	values := map[string]types.AttributeValue{
 		":updated_at": &types.AttributeValueMemberS{Value: cliente.Timestamp(s.now())},
 		":etag":       &types.AttributeValueMemberS{Value: etag},
 	}
-	expr := "SET #updated_at = :updated_at, #etag = :etag"
+	sets := []string{}
+	for _, attr := range []string{"updated_at", etagAttr} {
+		sets = append(sets, name(names, attr)+" = :"+attr, name(names, stampPrefix+attr)+" = :"+attr)
+	}
 	for _, f := range []struct {
 		name  string
 		field cliente.Field
@@ -247,56 +269,72 @@ func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes, m IfMat
 		{cliente.Telefono, c.Telefono},
 		{cliente.Email, c.Email},
 	} {
-		if !f.field.Set {
-			continue
-		}
-		names["#"+f.name] = f.name
-		expr += ", #" + f.name + " = :" + f.name
-		if f.field.Value == nil {
+		a, st := name(names, f.name), name(names, stampPrefix+f.name)
+		switch {
+		case f.field.Set && f.field.Value == nil:
 			// A cleared field is stored as NULL rather than REMOVEd: minidyn,
 			// which `make run` uses, ignores REMOVE (v0.8.2), and a NULL
 			// reads back as null on every implementation.
 			values[":"+f.name] = &types.AttributeValueMemberNULL{Value: true}
+		case f.field.Set:
+			values[":"+f.name] = &types.AttributeValueMemberS{Value: *f.field.Value}
+		case isNullable(f.name):
+			// Kept as it is, but NULL where an earlier release left it out,
+			// so that the stamp has a value to compare.
+			values[":nulo"] = &types.AttributeValueMemberNULL{Value: true}
+			sets = append(sets, a+" = if_not_exists("+a+", :nulo)", st+" = if_not_exists("+a+", :nulo)")
+			continue
+		default:
+			sets = append(sets, st+" = "+a)
 			continue
 		}
-		values[":"+f.name] = &types.AttributeValueMemberS{Value: *f.field.Value}
+		sets = append(sets, a+" = :"+f.name, st+" = :"+f.name)
 	}
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	cond := "attribute_exists(" + name(names, SortKey) + ") AND " + readable(names, values)
+	if m.Checked {
+		cond += " AND (" + currentTagIn(names, values, m.Tags) + " OR " + name(names, etagAttr) + " = :etag)"
+	}
+	out, err := s.db.UpdateItem(work, &dynamodb.UpdateItemInput{
 		TableName:                           &s.table,
 		Key:                                 key(clienteKind, id),
-		UpdateExpression:                    &expr,
-		ConditionExpression:                 aws.String(m.condition(names, values)),
+		UpdateExpression:                    aws.String("SET " + strings.Join(sets, ", ")),
+		ConditionExpression:                 &cond,
 		ExpressionAttributeNames:            names,
 		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: m.returnOld(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err != nil {
-		return cliente.Cliente{}, s.failed(ctx, "update cliente", id, m, err)
+		if stored, err := s.settle(ctx, id, etag, err); err == nil {
+			return stored, nil
+		}
+		return cliente.Cliente{}, s.failed(work, "update cliente", id, m, err)
 	}
 	return fromItem(out.Attributes)
 }
 
-// Delete removes a cliente in one conditional DeleteItem, which holds m, and
-// returns it as it was.
+// Delete removes a cliente in one conditional DeleteItem, which holds m and
+// refuses an item it could not answer with, and returns it as it was.
 func (s *Store) Delete(ctx context.Context, id int64, m IfMatch) (cliente.Cliente, error) {
-	names := map[string]string{"#id": SortKey}
+	work, done := budget(ctx)
+	defer done()
+	names := map[string]string{}
 	values := map[string]types.AttributeValue{}
-	cond := m.condition(names, values)
-	if len(values) == 0 {
-		values = nil // DynamoDB refuses an empty map
+	cond := "attribute_exists(" + name(names, SortKey) + ") AND " + readable(names, values)
+	if m.Checked {
+		cond += " AND " + currentTagIn(names, values, m.Tags)
 	}
-	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	out, err := s.db.DeleteItem(work, &dynamodb.DeleteItemInput{
 		TableName:                           &s.table,
 		Key:                                 key(clienteKind, id),
 		ConditionExpression:                 &cond,
 		ExpressionAttributeNames:            names,
 		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllOld,
-		ReturnValuesOnConditionCheckFailure: m.returnOld(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err != nil {
-		return cliente.Cliente{}, s.failed(ctx, "delete cliente", id, m, err)
+		return cliente.Cliente{}, s.failed(work, "delete cliente", id, m, s.settleDelete(ctx, id, err))
 	}
 	return fromItem(out.Attributes)
 }
@@ -345,6 +383,7 @@ func toItem(c cliente.Cliente) map[string]types.AttributeValue {
 	item["created_at"] = &types.AttributeValueMemberS{Value: c.CreatedAt}
 	item["updated_at"] = &types.AttributeValueMemberS{Value: c.UpdatedAt}
 	item[etagAttr] = &types.AttributeValueMemberS{Value: c.ETag}
+	stamp(item)
 	return item
 }
 
@@ -370,7 +409,6 @@ func fromItem(item map[string]types.AttributeValue) (cliente.Cliente, error) {
 		cliente.Apellidos: &c.Apellidos,
 		"created_at":      &c.CreatedAt,
 		"updated_at":      &c.UpdatedAt,
-		etagAttr:          &c.ETag,
 	} {
 		v := str(name)
 		if v == nil {
@@ -380,5 +418,8 @@ func fromItem(item map[string]types.AttributeValue) (cliente.Cliente, error) {
 	}
 	c.Telefono = str(cliente.Telefono)
 	c.Email = str(cliente.Email)
+	if tag := str(etagAttr); tag != nil {
+		c.ETag = *tag // 1.0.0's clientes have none until retagged
+	}
 	return c, nil
 }

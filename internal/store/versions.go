@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -53,67 +53,36 @@ func IsETag(s string) bool {
 	return true
 }
 
-// condition is the write's condition expression: the cliente exists and,
-// when m is checked, its tag is one of m's. An update also passes the tag it
-// writes (":etag" in values), which a retry of the very same write finds
-// after a lost response, so that the retry succeeds rather than fail its own
-// condition.
-func (m IfMatch) condition(names map[string]string, values map[string]types.AttributeValue) string {
-	cond := "attribute_exists(#id)"
-	if !m.Checked {
-		return cond
-	}
-	tags := m.Tags
-	if len(tags) == 0 {
-		tags = []string{"-"} // no tag is "-": the condition can only fail
-	}
-	names["#etag"] = etagAttr
-	operands := make([]string, len(tags))
-	for i, tag := range tags {
-		operands[i] = ":m" + strconv.Itoa(i)
-		values[operands[i]] = &types.AttributeValueMemberS{Value: tag}
-	}
-	match := "#etag IN (" + strings.Join(operands, ", ") + ")"
-	if _, update := values[":etag"]; update {
-		match += " OR #etag = :etag"
-	}
-	return cond + " AND (" + match + ")"
-}
-
-// returnOld asks for the item a failed check finds, to tell 404 from 412
-// with no second request.
-func (m IfMatch) returnOld() types.ReturnValuesOnConditionCheckFailure {
-	if !m.Checked {
-		return ""
-	}
-	return types.ReturnValuesOnConditionCheckFailureAllOld
-}
-
 // failed explains a failed write of cliente id. A failed condition means no
-// such cliente, unless m was checked and the cliente is there: then its tag
-// was stale. The item comes back with the failure where the DynamoDB does
-// that; elsewhere one consistent read finds out, on this failure path only.
+// such cliente; or a stored item this code cannot read, which was therefore
+// left as it was; or, when m was checked, a stale tag. The item comes back
+// with the failure where the DynamoDB does that; elsewhere one consistent
+// read finds out, on this failure path only.
 func (s *Store) failed(ctx context.Context, op string, id int64, m IfMatch, err error) error {
 	var ccf *types.ConditionalCheckFailedException
-	if !m.Checked || !errors.As(err, &ccf) {
+	if !errors.As(err, &ccf) {
 		return classify(op+" "+strconv.FormatInt(id, 10), err)
 	}
-	var current *string
-	if len(ccf.Item) > 0 {
-		c, err := fromItem(ccf.Item)
-		if err != nil {
-			return err
-		}
-		current = &c.ETag
-	} else if !s.oldItems {
-		c, err := s.Get(ctx, id)
-		if err != nil {
+	old := ccf.Item
+	if len(old) == 0 && !s.oldItems {
+		if old, err = s.getItem(ctx, id); err != nil {
 			return err // ErrNotFound among others
 		}
-		current = &c.ETag
 	}
-	if current == nil {
+	if len(old) == 0 {
 		return ErrNotFound
 	}
-	return &StaleError{ETag: *current}
+	if _, err := fromItem(old); err != nil {
+		return fmt.Errorf("%s %d: stored item unreadable, nothing written: %w", op, id, err)
+	}
+	c, err := s.current(ctx, id, old)
+	if err != nil {
+		return err
+	}
+	if !m.Checked {
+		// Readable and there, yet the condition failed: it changed shape
+		// between the write and the read. Nothing was written.
+		return fmt.Errorf("%s %d: condition failed on a readable item", op, id)
+	}
+	return &StaleError{ETag: c.ETag}
 }
