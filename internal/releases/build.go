@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +27,10 @@ var builds struct {
 type built struct {
 	once sync.Once
 	path string
-	err  error
+	// listen is the flag the binary takes where to listen with: "-addr"
+	// (host:port) up to 1.1.0, "-port" (a port on 127.0.0.1) since.
+	listen string
+	err    error
 }
 
 // Build returns the path of r's cmd/local, the server `make run` runs: for a
@@ -46,11 +50,40 @@ func Build(t testing.TB, r Release) string {
 		builds.bins[r.Commit] = b
 	}
 	builds.mu.Unlock()
-	b.once.Do(func() { b.path, b.err = build(r) })
+	b.once.Do(func() {
+		if b.path, b.err = build(r); b.err == nil {
+			b.listen, b.err = listenFlag(b.path)
+		}
+	})
 	if b.err != nil {
 		t.Fatalf("build release %s: %v", r, b.err)
 	}
 	return b.path
+}
+
+// listenFlag asks a cmd/local which flag says where it listens: its usage
+// (-h) names its flags.
+func listenFlag(bin string) (string, error) {
+	out, _ := exec.Command(bin, "-h").CombinedOutput() // -h exits 2 after the usage
+	for _, f := range []string{"-port", "-addr"} {
+		if bytes.Contains(out, []byte("  "+f+" ")) {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("%s takes neither -port nor -addr; its usage:\n%s", bin, out)
+}
+
+// listenArgs are the arguments that make r's cmd/local listen on addr
+// (127.0.0.1:port).
+func listenArgs(r Release, addr string) []string {
+	builds.mu.Lock()
+	b := builds.bins[r.Commit]
+	builds.mu.Unlock()
+	if b.listen == "-port" {
+		_, port, _ := net.SplitHostPort(addr)
+		return []string{"-port", port}
+	}
+	return []string{"-addr", addr}
 }
 
 func build(r Release) (string, error) {

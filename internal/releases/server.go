@@ -34,7 +34,9 @@ func Serve(t testing.TB, r Release, endpoint, table string) *Server {
 	t.Helper()
 	bin := Build(t, r)
 	s := &Server{Release: r}
-	err := loopback.Start(1, func(addrs []string) error { return s.start(bin, addrs[0], endpoint, table) })
+	err := loopback.Start(1, func(addrs []string) error {
+		return s.start(bin, listenArgs(r, addrs[0]), addrs[0], endpoint, table)
+	})
 	if err != nil {
 		t.Fatalf("start release %s: %v", r, err)
 	}
@@ -47,8 +49,8 @@ func Serve(t testing.TB, r Release, endpoint, table string) *Server {
 	return s
 }
 
-func (s *Server) start(bin, addr, endpoint, table string) error {
-	cmd := exec.Command(bin, "-addr", addr)
+func (s *Server) start(bin string, args []string, addr, endpoint, table string) error {
+	cmd := exec.Command(bin, args...)
 	// Only what the server reads: no AWS credentials or AUTH_* from the
 	// developer's shell (it signs with dummy credentials for an emulator).
 	cmd.Env = []string{
