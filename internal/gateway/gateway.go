@@ -46,7 +46,11 @@ type Gateway struct {
 	Auth Authorizer
 	// Timeout is each invocation's deadline, as the function's Timeout is on AWS.
 	Timeout time.Duration
-	Log     *slog.Logger
+	// Throttle sheds load per route, as the stage's DefaultRouteSettings do.
+	Throttle Throttle
+	Log      *slog.Logger
+
+	buckets buckets
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -77,6 +81,9 @@ func (g *Gateway) logAnswer(r *http.Request, requestID string, status int, why s
 }
 
 func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, params map[string]string, requestID string) {
+	if !g.admit(w, r, fn.Route.Key(), requestID) {
+		return
+	}
 	var authz *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
 	if g.Auth != nil {
 		var err error
