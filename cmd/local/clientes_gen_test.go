@@ -838,7 +838,10 @@ type DeleteFailureMessage string
 // “!#$%&'*+/=?^_{|}~-“; the domain is a host name of letters, digits and
 // hyphens with at least one dot, whose last label starts with a letter
 // and has two characters at least; the local part has 64 characters at
-// most. ASCII only. The three patterns say exactly that.
+// most. ASCII only. The pattern says all but the two lengths, and `not`
+// says those: together they say exactly that.
+//
+// Example: pedro@example.com
 type EmailInput = string
 
 // FieldErrorsBody Example: {"errors":{"id":"campo no permitido","telefono":"debe tener de 7 a 15 dígitos, con un + inicial opcional y solo espacios, guiones o paréntesis entre ellos"},"message":"Datos inválidos"}
@@ -1007,7 +1010,8 @@ type ClienteCreate struct {
 	// ``!#$%&'*+/=?^_{|}~-``; the domain is a host name of letters, digits and
 	// hyphens with at least one dot, whose last label starts with a letter
 	// and has two characters at least; the local part has 64 characters at
-	// most. ASCII only. The three patterns say exactly that.
+	// most. ASCII only. The pattern says all but the two lengths, and `not`
+	// says those: together they say exactly that.
 	//
 	//
 	// Example: pedro@example.com
@@ -1050,7 +1054,8 @@ type ClienteUpdate struct {
 	// ``!#$%&'*+/=?^_{|}~-``; the domain is a host name of letters, digits and
 	// hyphens with at least one dot, whose last label starts with a letter
 	// and has two characters at least; the local part has 64 characters at
-	// most. ASCII only. The three patterns say exactly that.
+	// most. ASCII only. The pattern says all but the two lengths, and `not`
+	// says those: together they say exactly that.
 	//
 	//
 	// Example: pedro@example.com
@@ -1116,7 +1121,8 @@ type CreateClienteJSONBody struct {
 	// ``!#$%&'*+/=?^_{|}~-``; the domain is a host name of letters, digits and
 	// hyphens with at least one dot, whose last label starts with a letter
 	// and has two characters at least; the local part has 64 characters at
-	// most. ASCII only. The three patterns say exactly that.
+	// most. ASCII only. The pattern says all but the two lengths, and `not`
+	// says those: together they say exactly that.
 	//
 	//
 	// Example: pedro@example.com
@@ -1258,7 +1264,8 @@ type UpdateClienteJSONBody struct {
 	// ``!#$%&'*+/=?^_{|}~-``; the domain is a host name of letters, digits and
 	// hyphens with at least one dot, whose last label starts with a letter
 	// and has two characters at least; the local part has 64 characters at
-	// most. ASCII only. The three patterns say exactly that.
+	// most. ASCII only. The pattern says all but the two lengths, and `not`
+	// says those: together they say exactly that.
 	//
 	//
 	// Example: pedro@example.com
@@ -2151,8 +2158,8 @@ type ListClientesResponse struct {
 	JSON200 *struct {
 		Clientes []Cliente `json:"clientes"`
 
-		// NextCursor Null on the last page.
-		NextCursor nullable.Nullable[Cursor] `json:"next_cursor"`
+		// NextCursor Null on the last page; otherwise the `cursor` of the next.
+		NextCursor nullable.Nullable[string] `json:"next_cursor"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *struct {
@@ -2176,8 +2183,8 @@ type ListClientesResponse struct {
 func (r ListClientesResponse) GetJSON200() *struct {
 	Clientes []Cliente `json:"clientes"`
 
-	// NextCursor Null on the last page.
-	NextCursor nullable.Nullable[Cursor] `json:"next_cursor"`
+	// NextCursor Null on the last page; otherwise the `cursor` of the next.
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 } {
 	return r.JSON200
 }
@@ -2887,8 +2894,8 @@ func ParseListClientesResponse(rsp *http.Response) (*ListClientesResponse, error
 		var dest struct {
 			Clientes []Cliente `json:"clientes"`
 
-			// NextCursor Null on the last page.
-			NextCursor nullable.Nullable[Cursor] `json:"next_cursor"`
+			// NextCursor Null on the last page; otherwise the `cursor` of the next.
+			NextCursor nullable.Nullable[string] `json:"next_cursor"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err

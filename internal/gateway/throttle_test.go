@@ -88,9 +88,9 @@ func TestBucketRefills(t *testing.T) {
 	}{
 		{0, true}, {0, true}, {0, true}, {0, true}, {0, true}, // the burst
 		{0, false},
-		{50, false},  // half a token
-		{100, true},  // one token after 100 ms at 10/s
-		{100, false}, // spent
+		{50, false},                                                                    // half a token
+		{100, true},                                                                    // one token after 100 ms at 10/s
+		{100, false},                                                                   // spent
 		{10_000, true}, {10_000, true}, {10_000, true}, {10_000, true}, {10_000, true}, // refilled to Burst only
 		{10_000, false},
 	} {
