@@ -307,12 +307,13 @@ func TestSpecStatusesAreReached(t *testing.T) {
 	}
 }
 
-// gatewayAnswers are the statuses API Gateway's JWT authorizer answers, with
-// its own bodies, before any function runs (contract, "Access control").
-var gatewayAnswers = map[string]string{"401": "Unauthorized", "403": "Forbidden"}
+// gatewayAnswers are the statuses API Gateway answers, with its own bodies,
+// before any function runs: its JWT authorizer's (contract, "Access
+// control") and its throttle's (docs/local-server.md).
+var gatewayAnswers = map[string]string{"401": "Unauthorized", "403": "Forbidden", "429": "Too Many Requests"}
 
 // TestSpecGatewayAnswers: every operation documents the authorizer's 401 and
-// 403 with exactly API Gateway's bodies, and the spec declares the bearer
+// 403 and the throttle's 429 with exactly API Gateway's bodies, and the spec declares the bearer
 // scheme as optional (public unless the stack turns access control on).
 func TestSpecGatewayAnswers(t *testing.T) {
 	doc, _ := loadSpec(t)
