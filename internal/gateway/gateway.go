@@ -1,7 +1,7 @@
 // Package gateway does on a developer's machine what an API Gateway HTTP API
-// does in front of the functions: it matches a route, answers CORS, turns the
-// request into a payload 2.0 event, invokes that route's Lambda handler and
-// writes its response back. Running the deployed handlers behind it means
+// does in front of the functions: it matches a route, answers CORS, sheds
+// what is over the route's throttle, turns the request into a payload 2.0
+// event, invokes that route's Lambda handler and writes its response back. Running the deployed handlers behind it means
 // what works locally works deployed.
 package gateway
 
