@@ -188,3 +188,29 @@ func TestSpecExamplesMeetNoState(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecIdempotencyKeyIsExact: the Idempotency-Key pattern accepts what
+// the handler accepts and nothing else, spaces and tabs around the value
+// (HTTP's, dropped before the key is read) included.
+func TestSpecIdempotencyKeyIsExact(t *testing.T) {
+	doc, _ := loadSpec(t)
+	schema := doc.Components.Parameters["IdempotencyKey"].Value.Schema.Value
+	s := newServer(t)
+	for i, key := range []string{"k", `"k"`, `""`, `"`, "a b", " k ", "k\t", "\tk", " ", "\t", `"a"b"`, `a"`, `"a`,
+		"clave-ñ", "a\x7fb", " \"k\" ", strings.Repeat("k", 255), strings.Repeat("k", 256),
+		`"` + strings.Repeat("k", 255) + `"`, `"` + strings.Repeat("k", 256) + `"`, " " + strings.Repeat("k", 255) + "\t"} {
+		// Each its own body: a key that reads as an earlier one's (" k "
+		// and "k") is a 422, which also says the key was read.
+		body := fmt.Sprintf(`{"nombres":"N%d","apellidos":"A"}`, i)
+		r, w := s.serve(request{method: "POST", path: "/api/clientes", body: body, header: map[string]string{"Idempotency-Key": key}})
+		checkSpec(t, r, body, w)
+		codeOK := w.Code == http.StatusCreated || w.Code == http.StatusUnprocessableEntity
+		if !codeOK && w.Code != http.StatusBadRequest {
+			t.Errorf("Idempotency-Key %q: %d %s, want 201, 422 or 400", key, w.Code, w.Body)
+			continue
+		}
+		if specOK := schema.VisitJSON(key) == nil; codeOK != specOK {
+			t.Errorf("Idempotency-Key %q: the handler accepts it: %v, the spec: %v", key, codeOK, specOK)
+		}
+	}
+}
