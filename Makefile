@@ -132,7 +132,8 @@ deploy: build
 
 tools: pytools nodetools
 
-# Python tools (SAM CLI, cfn-lint, schemathesis, checkov): build, deploy and tests.
+# Python tools (SAM CLI, cfn-lint, schemathesis, openapi-python-client,
+# checkov): build, deploy and tests.
 pytools: $(STAMP)
 
 # npm packages: only the tests use them.

@@ -35,6 +35,9 @@ type config struct {
 	pageRuns            int
 	sizeCold, sizeWarm  int
 	reps, overheadOps   int
+	overloadWorkers     int
+	capacitySeconds     time.Duration
+	overloadSeconds     time.Duration
 	quick, skipSAMBuild bool
 }
 
@@ -88,11 +91,15 @@ func main() {
 	flag.IntVar(&c.sizeWarm, "size-warm", 200, "warm invocations per function at each memory size")
 	flag.IntVar(&c.reps, "reps", 15, "repetitions of the handler overhead measurement")
 	flag.IntVar(&c.overheadOps, "overhead-ops", 100, "requests per repetition, path and bare each")
+	flag.IntVar(&c.overloadWorkers, "overload-workers", 64, "requests kept in flight to measure the local server's capacity")
+	flag.DurationVar(&c.capacitySeconds, "capacity-time", 5*time.Second, "how long the local server's capacity is measured")
+	flag.DurationVar(&c.overloadSeconds, "overload-time", 10*time.Second, "how long twice that load is offered")
 	flag.BoolVar(&c.quick, "quick", false, "a smoke run: few of everything, no sam build; its figures mean nothing")
 	flag.Parse()
 	if c.quick {
 		c.cold, c.warm, c.warmup, c.pageRuns = 2, 20, 2, 5
 		c.sizeCold, c.sizeWarm, c.reps, c.overheadOps = 1, 5, 3, 10
+		c.overloadWorkers, c.capacitySeconds, c.overloadSeconds = 8, time.Second, 2*time.Second
 		c.skipSAMBuild = true
 	}
 	c.chart = filepath.Join(filepath.Dir(c.out), strings.TrimSuffix(filepath.Base(c.out), ".md")+".svg")
@@ -167,6 +174,10 @@ func run(c config) error {
 		}
 		log.Printf("%v", err)
 		r.noCgroup = err.Error()
+	}
+	log.Printf("overload: the local server's capacity over %s, then twice it for %s with the template's throttling", c.capacitySeconds, c.overloadSeconds)
+	if r.overload, err = measureOverload(ctx, tmp, c); err != nil {
+		return err
 	}
 	if r.lines, err = countLines(); err != nil {
 		return err

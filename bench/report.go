@@ -62,6 +62,7 @@ type results struct {
 	overhead map[string]*overhead
 	sizesRun []*sizeRun
 	noCgroup string
+	overload *overload
 	lines    lines
 }
 
@@ -121,7 +122,7 @@ func (r *results) checks() []check {
 	tp = append(tp, "list (page of 50) "+trips(r.page.tripsPerCall()))
 	out = append(out, check{"DynamoDB round trips per request", "create ≤ 2, the others 1",
 		strings.Join(tp, ", "), verdict(met, met)})
-	return out
+	return append(out, r.overload.check())
 }
 
 func trips(x float64) string {
@@ -225,33 +226,36 @@ func (r *results) write() error {
 		return r.warm[name]
 	}
 	funcs := template.FuncMap{
-		"ms":     func(x float64) string { return fmt.Sprintf("%.2f", x) },
-		"x":      func(x float64) string { return fmt.Sprintf("%.3f", x) },
-		"usd":    func(x float64) string { return fmt.Sprintf("$%.4f", x) },
-		"pct":    func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
-		"mb":     mb,
-		"ratio":  ratio,
-		"iratio": func(a, b int64) float64 { return ratio(float64(a), float64(b)) },
-		"size":   func(name, arch string) int64 { return r.sizes[name][arch] },
-		"initS":  func(name string) stats { return summarize(r.cold[name].init) },
-		"firstS": func(name string) stats { return summarize(r.cold[name].first) },
-		"coldE":  func(name string) int { return r.cold[name].errors },
-		"wallS":  func(name string) stats { return summarize(w(name).wall) },
-		"durS":   func(name string) stats { return summarize(w(name).duration) },
-		"warmN":  func(name string) int { return w(name).n },
-		"warmE":  func(name string) int { return w(name).errors },
-		"rss":    func(name string) procMemory { return w(name).mem },
-		"kb":     func(k int64) string { return mb(k * 1024) },
-		"trips":  func(name string) string { return trips(w(name).tripsPerCall()) },
-		"byOp":   func(name string) string { return byOp(w(name)) },
-		"retry":  func(name string) int { return w(name).use.retries },
-		"rcu":    func(name string) string { return trips(w(name).perCall(w(name).use.rcu)) },
-		"wcu":    func(name string) string { return trips(w(name).perCall(w(name).use.wcu)) },
-		"pathS":  func(name string) stats { return summarize(r.overhead[name].path) },
-		"bareS":  func(name string) stats { return summarize(r.overhead[name].bare) },
-		"diffS":  func(name string) stats { return summarize(r.overhead[name].diff) },
-		"want":   func(name string) string { return map[bool]string{true: "≤ 2", false: "1"}[name == "create"] },
-		"at":     func(x float64, memoryMB int) float64 { return x * mbPerVCPU / float64(memoryMB) },
+		"ms":           func(x float64) string { return fmt.Sprintf("%.2f", x) },
+		"x":            func(x float64) string { return fmt.Sprintf("%.3f", x) },
+		"usd":          func(x float64) string { return fmt.Sprintf("$%.4f", x) },
+		"pct":          func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
+		"mb":           mb,
+		"ratio":        ratio,
+		"iratio":       func(a, b int64) float64 { return ratio(float64(a), float64(b)) },
+		"size":         func(name, arch string) int64 { return r.sizes[name][arch] },
+		"initS":        func(name string) stats { return summarize(r.cold[name].init) },
+		"firstS":       func(name string) stats { return summarize(r.cold[name].first) },
+		"coldE":        func(name string) int { return r.cold[name].errors },
+		"wallS":        func(name string) stats { return summarize(w(name).wall) },
+		"durS":         func(name string) stats { return summarize(w(name).duration) },
+		"warmN":        func(name string) int { return w(name).n },
+		"warmE":        func(name string) int { return w(name).errors },
+		"rss":          func(name string) procMemory { return w(name).mem },
+		"kb":           func(k int64) string { return mb(k * 1024) },
+		"trips":        func(name string) string { return trips(w(name).tripsPerCall()) },
+		"byOp":         func(name string) string { return byOp(w(name)) },
+		"retry":        func(name string) int { return w(name).use.retries },
+		"rcu":          func(name string) string { return trips(w(name).perCall(w(name).use.rcu)) },
+		"wcu":          func(name string) string { return trips(w(name).perCall(w(name).use.wcu)) },
+		"pathS":        func(name string) stats { return summarize(r.overhead[name].path) },
+		"bareS":        func(name string) stats { return summarize(r.overhead[name].bare) },
+		"diffS":        func(name string) stats { return summarize(r.overhead[name].diff) },
+		"want":         func(name string) string { return map[bool]string{true: "≤ 2", false: "1"}[name == "create"] },
+		"at":           func(x float64, memoryMB int) float64 { return x * mbPerVCPU / float64(memoryMB) },
+		"perSecond":    func(n int) float64 { return float64(n) / r.config.overloadSeconds.Seconds() },
+		"overloadPath": func() string { return overloadPath },
+		"maxInFlight":  func() int { return maxInFlight },
 	}
 	c := r.config
 	tpl, err := template.New("report").Funcs(funcs).Parse(reportText)
@@ -261,13 +265,14 @@ func (r *results) write() error {
 	var b bytes.Buffer
 	err = tpl.Execute(&b, map[string]any{
 		"C": map[string]any{"Cold": c.cold, "Warm": c.warm, "Warmup": c.warmup, "PageRuns": c.pageRuns,
-			"SizeCold": c.sizeCold, "SizeWarm": c.sizeWarm, "Reps": c.reps, "OverheadOps": c.overheadOps, "Quick": c.quick}, "M": r.machine, "Elapsed": r.elapsed.Round(time.Second).String(), "Arch": runtime.GOARCH,
+			"SizeCold": c.sizeCold, "SizeWarm": c.sizeWarm, "Reps": c.reps, "OverheadOps": c.overheadOps, "Quick": c.quick,
+			"CapacityTime": c.capacitySeconds, "OverloadTime": c.overloadSeconds}, "M": r.machine, "Elapsed": r.elapsed.Round(time.Second).String(), "Arch": runtime.GOARCH,
 		"Arches": arches, "Targets": names(targets), "Functions": names(functions()), "Checks": r.checks(), "SAM": r.sam,
 		"Page": r.page, "Rows": rows, "Chosen": chosen, "Fastest": fastest, "Smallest": first(rows), "DeployedMB": deployedMB, "NoCgroup": r.noCgroup,
 		"Period": cfsPeriod / 1000, "MBPerVCPU": mbPerVCPU, "Lines": r.lines, "Chart": filepathBase(r.config.chart),
 		"Retries": r.retries(), "PricesAsOf": pricesAsOf, "Prices": map[string]float64{"gbs": lambdaGBSecondARM,
 			"req": lambdaPerMillion, "api": httpAPIPerMillion, "wru": dynamoWRUPerMillion, "rru": dynamoRRUPerMillion},
-		"CostSlack": costSlack, "LatencySlack": latencySlack, "Errors": r.errors(),
+		"CostSlack": costSlack, "LatencySlack": latencySlack, "Errors": r.errors(), "Overload": r.overload,
 	})
 	if err != nil {
 		return err

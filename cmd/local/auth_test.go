@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientes-api/clientes/internal/gateway"
 	"github.com/clientes-api/clientes/internal/gateway/jwtauth/jwtauthtest"
 	"github.com/clientes-api/clientes/internal/store"
 )
@@ -29,7 +30,7 @@ func TestServeWithAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := store.Config{Table: "local-auth", Region: "us-east-1"}
-	if err := run(t.Context(), ln, cfg, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "AUTH_AUDIENCE") {
+	if err := run(t.Context(), ln, cfg, gateway.Throttle{}, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "AUTH_AUDIENCE") {
 		t.Fatalf("started with no audience: %v", err)
 	}
 
@@ -46,7 +47,7 @@ func TestServeWithAuth(t *testing.T) {
 	}), nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, ln, cfg, log) }()
+	go func() { done <- run(ctx, ln, cfg, gateway.Throttle{}, log) }()
 	base := "http://" + ln.Addr().String()
 	read := jwtauthtest.Mint(t, key, "k1", jwtauthtest.Claims(iss.URL, "app-1", "reader-7", "clientes/read"))
 	write := jwtauthtest.Mint(t, key, "k1", jwtauthtest.Claims(iss.URL, "app-1", "writer-7", "clientes/write"))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oapi-codegen/nullable"
 
+	"github.com/clientes-api/clientes/internal/gateway"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
@@ -26,7 +27,7 @@ func serve(t *testing.T, cfg store.Config) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, ln, cfg, slog.New(slog.DiscardHandler)) }()
+	go func() { done <- run(ctx, ln, cfg, gateway.Throttle{}, slog.New(slog.DiscardHandler)) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

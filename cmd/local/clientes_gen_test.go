@@ -236,6 +236,21 @@ func (e ServiceUnavailableMessage) Valid() bool {
 	}
 }
 
+// Defines values for TooManyRequestsMessage.
+const (
+	TooManyRequestsMessageTooManyRequests TooManyRequestsMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the TooManyRequestsMessage enum.
+func (e TooManyRequestsMessage) Valid() bool {
+	switch e {
+	case TooManyRequestsMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UnauthorizedMessage.
 const (
 	UnauthorizedMessageUnauthorized UnauthorizedMessage = "Unauthorized"
@@ -308,6 +323,21 @@ const (
 func (e ListClientes403JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case ListClientes403JSONResponseBodyMessageForbidden:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClientes429JSONResponseBodyMessage.
+const (
+	ListClientes429JSONResponseBodyMessageTooManyRequests ListClientes429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the ListClientes429JSONResponseBodyMessage enum.
+func (e ListClientes429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case ListClientes429JSONResponseBodyMessageTooManyRequests:
 		return true
 	default:
 		return false
@@ -419,6 +449,21 @@ const (
 func (e CreateCliente415JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case CreateCliente415JSONResponseBodyMessageContentTypeDebeSerApplicationjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCliente429JSONResponseBodyMessage.
+const (
+	CreateCliente429JSONResponseBodyMessageTooManyRequests CreateCliente429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the CreateCliente429JSONResponseBodyMessage enum.
+func (e CreateCliente429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case CreateCliente429JSONResponseBodyMessageTooManyRequests:
 		return true
 	default:
 		return false
@@ -539,6 +584,21 @@ func (e DeleteCliente412JSONResponseBodyMessage) Valid() bool {
 	}
 }
 
+// Defines values for DeleteCliente429JSONResponseBodyMessage.
+const (
+	DeleteCliente429JSONResponseBodyMessageTooManyRequests DeleteCliente429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the DeleteCliente429JSONResponseBodyMessage enum.
+func (e DeleteCliente429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case DeleteCliente429JSONResponseBodyMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeleteCliente503JSONResponseBodyMessage.
 const (
 	DeleteCliente503JSONResponseBodyMessageServicioNoDisponibleIntenteDeNuevo DeleteCliente503JSONResponseBodyMessage = "Servicio no disponible, intente de nuevo"
@@ -617,6 +677,21 @@ func (e GetCliente404JSONResponseBodyMessage) Valid() bool {
 	case GetCliente404JSONResponseBodyMessageClienteNoEncontrado:
 		return true
 	case GetCliente404JSONResponseBodyMessageNotFound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCliente429JSONResponseBodyMessage.
+const (
+	GetCliente429JSONResponseBodyMessageTooManyRequests GetCliente429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the GetCliente429JSONResponseBodyMessage enum.
+func (e GetCliente429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case GetCliente429JSONResponseBodyMessageTooManyRequests:
 		return true
 	default:
 		return false
@@ -773,6 +848,21 @@ func (e UpdateCliente415JSONResponseBodyMessage) Valid() bool {
 	}
 }
 
+// Defines values for UpdateCliente429JSONResponseBodyMessage.
+const (
+	UpdateCliente429JSONResponseBodyMessageTooManyRequests UpdateCliente429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the UpdateCliente429JSONResponseBodyMessage enum.
+func (e UpdateCliente429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case UpdateCliente429JSONResponseBodyMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UpdateCliente503JSONResponseBodyMessage.
 const (
 	UpdateCliente503JSONResponseBodyMessageServicioNoDisponibleIntenteDeNuevo UpdateCliente503JSONResponseBodyMessage = "Servicio no disponible, intente de nuevo"
@@ -838,7 +928,10 @@ type DeleteFailureMessage string
 // “!#$%&'*+/=?^_{|}~-“; the domain is a host name of letters, digits and
 // hyphens with at least one dot, whose last label starts with a letter
 // and has two characters at least; the local part has 64 characters at
-// most. ASCII only. The three patterns say exactly that.
+// most. ASCII only. The pattern says all but the two lengths, and `not`
+// says those: together they say exactly that.
+//
+// Example: pedro@example.com
 type EmailInput = string
 
 // FieldErrorsBody Example: {"errors":{"id":"campo no permitido","telefono":"debe tener de 7 a 15 dígitos, con un + inicial opcional y solo espacios, guiones o paréntesis entre ellos"},"message":"Datos inválidos"}
@@ -973,6 +1066,14 @@ type ServiceUnavailable struct {
 // ServiceUnavailableMessage defines model for ServiceUnavailable.Message.
 type ServiceUnavailableMessage string
 
+// TooManyRequests defines model for TooManyRequests.
+type TooManyRequests struct {
+	Message TooManyRequestsMessage `json:"message"`
+}
+
+// TooManyRequestsMessage defines model for TooManyRequests.Message.
+type TooManyRequestsMessage string
+
 // Unauthorized defines model for Unauthorized.
 type Unauthorized struct {
 	Message UnauthorizedMessage `json:"message"`
@@ -1007,7 +1108,8 @@ type ClienteCreate struct {
 	// ``!#$%&'*+/=?^_{|}~-``; the domain is a host name of letters, digits and
 	// hyphens with at least one dot, whose last label starts with a letter
 	// and has two characters at least; the local part has 64 characters at
-	// most. ASCII only. The three patterns say exactly that.
+	// most. ASCII only. The pattern says all but the two lengths, and `not`
+	// says those: together they say exactly that.
 	//
 	//
 	// Example: pedro@example.com
@@ -1050,7 +1152,8 @@ type ClienteUpdate struct {
 	// ``!#$%&'*+/=?^_{|}~-``; the domain is a host name of letters, digits and
 	// hyphens with at least one dot, whose last label starts with a letter
 	// and has two characters at least; the local part has 64 characters at
-	// most. ASCII only. The three patterns say exactly that.
+	// most. ASCII only. The pattern says all but the two lengths, and `not`
+	// says those: together they say exactly that.
 	//
 	//
 	// Example: pedro@example.com
@@ -1095,6 +1198,9 @@ type ListClientes401JSONResponseBodyMessage string
 // ListClientes403JSONResponseBodyMessage defines parameters for ListClientes.
 type ListClientes403JSONResponseBodyMessage string
 
+// ListClientes429JSONResponseBodyMessage defines parameters for ListClientes.
+type ListClientes429JSONResponseBodyMessage string
+
 // ListClientes503JSONResponseBodyMessage defines parameters for ListClientes.
 type ListClientes503JSONResponseBodyMessage string
 
@@ -1116,7 +1222,8 @@ type CreateClienteJSONBody struct {
 	// ``!#$%&'*+/=?^_{|}~-``; the domain is a host name of letters, digits and
 	// hyphens with at least one dot, whose last label starts with a letter
 	// and has two characters at least; the local part has 64 characters at
-	// most. ASCII only. The three patterns say exactly that.
+	// most. ASCII only. The pattern says all but the two lengths, and `not`
+	// says those: together they say exactly that.
 	//
 	//
 	// Example: pedro@example.com
@@ -1180,6 +1287,9 @@ type CreateCliente413JSONResponseBodyMessage string
 // CreateCliente415JSONResponseBodyMessage defines parameters for CreateCliente.
 type CreateCliente415JSONResponseBodyMessage string
 
+// CreateCliente429JSONResponseBodyMessage defines parameters for CreateCliente.
+type CreateCliente429JSONResponseBodyMessage string
+
 // CreateCliente503JSONResponseBodyMessage defines parameters for CreateCliente.
 type CreateCliente503JSONResponseBodyMessage string
 
@@ -1213,6 +1323,9 @@ type DeleteCliente404JSONResponseBodyMessage string
 // DeleteCliente412JSONResponseBodyMessage defines parameters for DeleteCliente.
 type DeleteCliente412JSONResponseBodyMessage string
 
+// DeleteCliente429JSONResponseBodyMessage defines parameters for DeleteCliente.
+type DeleteCliente429JSONResponseBodyMessage string
+
 // DeleteCliente503JSONResponseBodyMessage defines parameters for DeleteCliente.
 type DeleteCliente503JSONResponseBodyMessage string
 
@@ -1237,6 +1350,9 @@ type GetCliente403JSONResponseBodyMessage string
 // GetCliente404JSONResponseBodyMessage defines parameters for GetCliente.
 type GetCliente404JSONResponseBodyMessage string
 
+// GetCliente429JSONResponseBodyMessage defines parameters for GetCliente.
+type GetCliente429JSONResponseBodyMessage string
+
 // GetCliente503JSONResponseBodyMessage defines parameters for GetCliente.
 type GetCliente503JSONResponseBodyMessage string
 
@@ -1258,7 +1374,8 @@ type UpdateClienteJSONBody struct {
 	// ``!#$%&'*+/=?^_{|}~-``; the domain is a host name of letters, digits and
 	// hyphens with at least one dot, whose last label starts with a letter
 	// and has two characters at least; the local part has 64 characters at
-	// most. ASCII only. The three patterns say exactly that.
+	// most. ASCII only. The pattern says all but the two lengths, and `not`
+	// says those: together they say exactly that.
 	//
 	//
 	// Example: pedro@example.com
@@ -1328,6 +1445,9 @@ type UpdateCliente413JSONResponseBodyMessage string
 
 // UpdateCliente415JSONResponseBodyMessage defines parameters for UpdateCliente.
 type UpdateCliente415JSONResponseBodyMessage string
+
+// UpdateCliente429JSONResponseBodyMessage defines parameters for UpdateCliente.
+type UpdateCliente429JSONResponseBodyMessage string
 
 // UpdateCliente503JSONResponseBodyMessage defines parameters for UpdateCliente.
 type UpdateCliente503JSONResponseBodyMessage string
@@ -2151,8 +2271,8 @@ type ListClientesResponse struct {
 	JSON200 *struct {
 		Clientes []Cliente `json:"clientes"`
 
-		// NextCursor Null on the last page.
-		NextCursor nullable.Nullable[Cursor] `json:"next_cursor"`
+		// NextCursor Null on the last page; otherwise the `cursor` of the next.
+		NextCursor nullable.Nullable[string] `json:"next_cursor"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *struct {
@@ -2162,6 +2282,8 @@ type ListClientesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ListFailure
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2176,8 +2298,8 @@ type ListClientesResponse struct {
 func (r ListClientesResponse) GetJSON200() *struct {
 	Clientes []Cliente `json:"clientes"`
 
-	// NextCursor Null on the last page.
-	NextCursor nullable.Nullable[Cursor] `json:"next_cursor"`
+	// NextCursor Null on the last page; otherwise the `cursor` of the next.
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 } {
 	return r.JSON200
 }
@@ -2197,6 +2319,11 @@ func (r ListClientesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListClientesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListClientesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2283,6 +2410,8 @@ type CreateClienteResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *KeyReused
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CreateFailure
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2339,6 +2468,11 @@ func (r CreateClienteResponse) GetJSON415() *UnsupportedMediaType {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r CreateClienteResponse) GetJSON422() *KeyReused {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateClienteResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2414,6 +2548,8 @@ type DeleteClienteResponse struct {
 	JSON404 *NotFound
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DeleteFailure
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2458,6 +2594,11 @@ func (r DeleteClienteResponse) GetJSON404() *NotFound {
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
 func (r DeleteClienteResponse) GetJSON412() *PreconditionFailed {
 	return r.JSON412
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteClienteResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2535,6 +2676,8 @@ type GetClienteResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *GetFailure
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2575,6 +2718,11 @@ func (r GetClienteResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetClienteResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetClienteResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2659,6 +2807,8 @@ type UpdateClienteResponse struct {
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *UpdateFailure
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2715,6 +2865,11 @@ func (r UpdateClienteResponse) GetJSON413() *PayloadTooLarge {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r UpdateClienteResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateClienteResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2887,8 +3042,8 @@ func ParseListClientesResponse(rsp *http.Response) (*ListClientesResponse, error
 		var dest struct {
 			Clientes []Cliente `json:"clientes"`
 
-			// NextCursor Null on the last page.
-			NextCursor nullable.Nullable[Cursor] `json:"next_cursor"`
+			// NextCursor Null on the last page; otherwise the `cursor` of the next.
+			NextCursor nullable.Nullable[string] `json:"next_cursor"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -2917,6 +3072,13 @@ func ParseListClientesResponse(rsp *http.Response) (*ListClientesResponse, error
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ListFailure
@@ -3033,6 +3195,13 @@ func ParseCreateClienteResponse(rsp *http.Response) (*CreateClienteResponse, err
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CreateFailure
@@ -3170,6 +3339,13 @@ func ParseDeleteClienteResponse(rsp *http.Response) (*DeleteClienteResponse, err
 		}
 		response.JSON412 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DeleteFailure
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3276,6 +3452,13 @@ func ParseGetClienteResponse(rsp *http.Response) (*GetClienteResponse, error) {
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest GetFailure
@@ -3412,6 +3595,13 @@ func ParseUpdateClienteResponse(rsp *http.Response) (*UpdateClienteResponse, err
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest UpdateFailure

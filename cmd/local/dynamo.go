@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -21,12 +22,12 @@ const awsEndpoint = "aws"
 // its TableName output); any other endpoint is an emulator, where the table
 // is created if missing. It returns the client, where that is (for the
 // start-up log) and what to close on the way out.
-func openTable(ctx context.Context, cfg store.Config) (db *dynamodb.Client, where string, closeDB func(), err error) {
+func openTable(ctx context.Context, cfg store.Config, log *slog.Logger) (db *dynamodb.Client, where string, closeDB func(), err error) {
 	closeDB = func() {}
 	var opts []func(*dynamodb.Options)
 	switch cfg.Endpoint {
 	case "":
-		endpoint, stop, err := embeddedDynamoDB()
+		endpoint, stop, err := embeddedDynamoDB(log)
 		if err != nil {
 			return nil, "", nil, err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/clientes-api/clientes/internal/dynamotest"
+	"github.com/clientes-api/clientes/internal/gateway"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
@@ -37,7 +38,7 @@ func TestStartLogSaysWhere(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		cfg := store.Config{Table: "start-log", Endpoint: tc.endpoint, Region: "us-east-1"}
-		go func() { done <- run(ctx, ln, cfg, slog.New(slog.NewJSONHandler(&out, nil))) }()
+		go func() { done <- run(ctx, ln, cfg, gateway.Throttle{}, slog.New(slog.NewJSONHandler(&out, nil))) }()
 		var line struct{ Msg, Table, DynamoDB string }
 		for deadline := time.Now().Add(10 * time.Second); line.Msg == "" && time.Now().Before(deadline); {
 			time.Sleep(10 * time.Millisecond)
@@ -68,7 +69,7 @@ func TestAWSIsAskedFor(t *testing.T) {
 	}
 	defer ln.Close()
 	var out syncBuffer
-	err = run(context.Background(), ln, store.Config{Table: "t", Endpoint: awsEndpoint, Region: "eu-west-1"}, slog.New(slog.NewJSONHandler(&out, nil)))
+	err = run(context.Background(), ln, store.Config{Table: "t", Endpoint: awsEndpoint, Region: "eu-west-1"}, gateway.Throttle{}, slog.New(slog.NewJSONHandler(&out, nil)))
 	if err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
 		t.Errorf("run with DYNAMODB_ENDPOINT=aws and no credentials = %v, want an error naming AWS_ACCESS_KEY_ID", err)
 	}
@@ -127,7 +128,7 @@ func TestOpeningATableBackfillsIt(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(runCtx, ln, store.Config{Table: table, Endpoint: b.Endpoint, Region: "us-east-1"}, slog.New(slog.NewJSONHandler(&out, nil)))
+		done <- run(runCtx, ln, store.Config{Table: table, Endpoint: b.Endpoint, Region: "us-east-1"}, gateway.Throttle{}, slog.New(slog.NewJSONHandler(&out, nil)))
 	}()
 	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "serving") && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -31,6 +32,9 @@ func main() {
 	port := flag.String("port", "3000", "port to serve the API on, on the loopback interface only")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	// What other packages write with the standard log (minidyn does) comes
+	// out as JSON lines too.
+	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	addr, err := loopbackAddr(*port)
@@ -43,7 +47,12 @@ func main() {
 		log.Error("cannot listen", "addr", addr, "error", err)
 		os.Exit(1)
 	}
-	if err := run(ctx, ln, store.ConfigFromEnv(), log); err != nil {
+	throttle, err := throttleFromEnv()
+	if err != nil {
+		log.Error("bad throttling setting", "error", err)
+		os.Exit(1)
+	}
+	if err := run(ctx, ln, store.ConfigFromEnv(), throttle, log); err != nil {
 		log.Error("local server stopped", "error", err)
 		os.Exit(1)
 	}
@@ -60,9 +69,10 @@ func loopbackAddr(port string) (string, error) {
 	return net.JoinHostPort("127.0.0.1", port), nil
 }
 
-// run serves the API on ln until ctx ends, then shuts down cleanly.
-func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logger) error {
-	db, where, closeDB, err := openTable(ctx, cfg)
+// run serves the API on ln until ctx ends, then shuts down cleanly. Each
+// route takes requests at the throttle's rate (a zero throttle: no limit).
+func run(ctx context.Context, ln net.Listener, cfg store.Config, throttle gateway.Throttle, log *slog.Logger) error {
+	db, where, closeDB, err := openTable(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -74,7 +84,7 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 	if err != nil {
 		return err
 	}
-	gw := &gateway.Gateway{CORS: corsFromEnv(), Timeout: 10 * time.Second, Log: log}
+	gw := &gateway.Gateway{CORS: corsFromEnv(), Timeout: 10 * time.Second, Throttle: throttle, Log: log}
 	if gw.Auth, err = authFromEnv(ctx, log); err != nil {
 		return err
 	}
@@ -90,6 +100,7 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 		IdleTimeout:       2 * time.Minute,
 	}
 	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", where,
+		"throttling_rate_limit", throttle.Rate, "throttling_burst_limit", throttle.Burst,
 		"backfill", slog.GroupValue(slog.Int("read", done.Read), slog.Int("retagged", done.Retagged), slog.Any("unreadable_ids", done.Unreadable)))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -112,14 +123,29 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 
 // embeddedDynamoDB serves minidyn on a loopback port of its own and returns
 // its endpoint.
-func embeddedDynamoDB() (string, func(), error) {
+func embeddedDynamoDB(log *slog.Logger) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: miniserver.NewServer(), ReadHeaderTimeout: 10 * time.Second}
+	srv := minidynServer(log)
 	go srv.Serve(ln)
 	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+// minidynServer is the HTTP server minidyn answers on. What net/http has to
+// say about it goes into the JSON log at debug level, hidden by default:
+// under load, when a request's deadline cuts a DynamoDB call short, minidyn
+// writes its error status after its answer and net/http logs a
+// "superfluous response.WriteHeader" for each; the gateway already logs the
+// request that failed, and without an ErrorLog these lines would go to the
+// terminal as plain text among the JSON.
+func minidynServer(log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           miniserver.NewServer(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.With("component", "minidyn").Handler(), slog.LevelDebug),
+	}
 }
 
 // authFromEnv guards every route as the template's JWT authorizer does when
@@ -148,4 +174,28 @@ func corsFromEnv() gateway.CORS {
 		c.AllowOrigins = strings.Split(v, ",")
 	}
 	return c
+}
+
+// throttleFromEnv is the template's per-route throttling, with
+// THROTTLING_RATE_LIMIT (requests a second) and THROTTLING_BURST_LIMIT
+// (requests at once) taking the place of its ThrottlingRateLimit and
+// ThrottlingBurstLimit parameters when set. Like the parameters, each must be
+// at least 1.
+func throttleFromEnv() (gateway.Throttle, error) {
+	t := gateway.DefaultThrottle
+	if v := os.Getenv("THROTTLING_RATE_LIMIT"); v != "" {
+		rate, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(rate >= 1) || math.IsInf(rate, 0) {
+			return t, fmt.Errorf("THROTTLING_RATE_LIMIT=%q: want a number of requests a second, at least 1", v)
+		}
+		t.Rate = rate
+	}
+	if v := os.Getenv("THROTTLING_BURST_LIMIT"); v != "" {
+		burst, err := strconv.Atoi(v)
+		if err != nil || burst < 1 {
+			return t, fmt.Errorf("THROTTLING_BURST_LIMIT=%q: want a whole number of requests, at least 1", v)
+		}
+		t.Burst = burst
+	}
+	return t, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clientes-api/clientes/internal/dynamotest"
+	"github.com/clientes-api/clientes/internal/gateway"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
@@ -37,7 +38,7 @@ func TestServe(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			cfg := store.Config{Table: "local-" + tc.name, Endpoint: tc.endpoint(t), Region: "us-east-1"}
-			go func() { done <- run(ctx, ln, cfg, slog.New(slog.DiscardHandler)) }()
+			go func() { done <- run(ctx, ln, cfg, gateway.Throttle{}, slog.New(slog.DiscardHandler)) }()
 			base := "http://" + ln.Addr().String()
 
 			status, body := call(t, "POST", base+"/api/clientes", `{"nombres":"Pedro","apellidos":"Martínez"}`)

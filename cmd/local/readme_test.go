@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientes-api/clientes/internal/gateway"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
@@ -224,7 +225,7 @@ func startLocal(t *testing.T) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, ln, store.Config{Table: "clientes", Region: "us-east-1"}, slog.New(slog.DiscardHandler))
+		done <- run(ctx, ln, store.Config{Table: "clientes", Region: "us-east-1"}, gateway.DefaultThrottle, slog.New(slog.DiscardHandler))
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/clientes-api/clientes/internal/gateway"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
@@ -40,7 +41,7 @@ func TestSchemathesis(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, ln, store.Config{Table: "schemathesis", Region: "us-east-1"}, slog.New(slog.DiscardHandler))
+		done <- run(ctx, ln, store.Config{Table: "schemathesis", Region: "us-east-1"}, gateway.Throttle{}, slog.New(slog.DiscardHandler))
 	}()
 	defer func() {
 		cancel()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -143,7 +144,30 @@ func checkExchange(t reporter, r *http.Request, body string, w *httptest.Respons
 	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
 		t.Errorf("spec: %s: not a response %s documents for %s: %v", what, specPath, route.Operation.OperationID, err)
 	}
+	checkHeadersDeclared(t, what, route.Operation, w)
 	return route.Operation.OperationID
+}
+
+// everyResponse are the headers every response carries, which the spec's
+// description names once rather than on each response.
+var everyResponse = []string{"Content-Type", "Cache-Control", "X-Content-Type-Options", "Content-Length"}
+
+// checkHeadersDeclared: every other header the handler sent is one the spec
+// declares on that response, so that generated clients know it.
+func checkHeadersDeclared(t reporter, what string, op *openapi3.Operation, w *httptest.ResponseRecorder) {
+	t.Helper()
+	ref := op.Responses.Status(w.Code)
+	if ref == nil || ref.Value == nil {
+		return // an undocumented status: ValidateResponse has said so
+	}
+	for name := range w.Header() {
+		if slices.Contains(everyResponse, name) {
+			continue
+		}
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(ref.Value.Headers)), func(h string) bool { return http.CanonicalHeaderKey(h) == name }) {
+			t.Errorf("spec: %s: header %s is sent but not declared on %s's %d", what, name, op.OperationID, w.Code)
+		}
+	}
 }
 
 // specOperations maps "METHOD /path" to the operationId of each operation
@@ -283,12 +307,13 @@ func TestSpecStatusesAreReached(t *testing.T) {
 	}
 }
 
-// gatewayAnswers are the statuses API Gateway's JWT authorizer answers, with
-// its own bodies, before any function runs (contract, "Access control").
-var gatewayAnswers = map[string]string{"401": "Unauthorized", "403": "Forbidden"}
+// gatewayAnswers are the statuses API Gateway answers, with its own bodies,
+// before any function runs: its JWT authorizer's (contract, "Access
+// control") and its throttle's (docs/local-server.md).
+var gatewayAnswers = map[string]string{"401": "Unauthorized", "403": "Forbidden", "429": "Too Many Requests"}
 
 // TestSpecGatewayAnswers: every operation documents the authorizer's 401 and
-// 403 with exactly API Gateway's bodies, and the spec declares the bearer
+// 403 and the throttle's 429 with exactly API Gateway's bodies, and the spec declares the bearer
 // scheme as optional (public unless the stack turns access control on).
 func TestSpecGatewayAnswers(t *testing.T) {
 	doc, _ := loadSpec(t)
@@ -343,6 +368,7 @@ func TestSpecCatchesDrift(t *testing.T) {
 			`{"cliente":{"id":1,"nombres":"A","apellidos":"B","telefono":null,"email":null,"created_at":"2024-03-05T15:30:00.000Z","updated_at":"2024-03-05T15:30:00.000Z","x":1}}`, notDocumented},
 		{"timestamp without milliseconds", "GET", "/api/clientes/1", "", 200, nil,
 			`{"cliente":{"id":1,"nombres":"A","apellidos":"B","telefono":null,"email":null,"created_at":"2024-03-05T15:30:00Z","updated_at":"2024-03-05T15:30:00.000Z"}}`, notDocumented},
+		{"a header the response does not declare", "GET", "/api/clientes/1", "", 404, map[string]string{"Retry-After": "1"}, `{"message":"Cliente no encontrado"}`, "is sent but not declared"},
 		{"Content-Type without charset", "GET", "/api/clientes/1", "", 404, map[string]string{"Content-Type": "application/json"}, `{"message":"Cliente no encontrado"}`, `want "application/json; charset=utf-8"`},
 		{"a rejected request that succeeded", "PUT", "/api/clientes/1", `{"nombre":"typo"}`, 200, nil,
 			`{"message":"Cliente actualizado","cliente":{"id":1,"nombres":"A","apellidos":"B","telefono":null,"email":null,"created_at":"2024-03-05T15:30:00.000Z","updated_at":"2024-03-05T15:30:00.000Z"}}`, "accepted a request the spec rejects"},

@@ -1,7 +1,7 @@
 // Package gateway does on a developer's machine what an API Gateway HTTP API
-// does in front of the functions: it matches a route, answers CORS, turns the
-// request into a payload 2.0 event, invokes that route's Lambda handler and
-// writes its response back. Running the deployed handlers behind it means
+// does in front of the functions: it matches a route, answers CORS, sheds
+// what is over the route's throttle, turns the request into a payload 2.0
+// event, invokes that route's Lambda handler and writes its response back. Running the deployed handlers behind it means
 // what works locally works deployed.
 package gateway
 
@@ -46,7 +46,11 @@ type Gateway struct {
 	Auth Authorizer
 	// Timeout is each invocation's deadline, as the function's Timeout is on AWS.
 	Timeout time.Duration
-	Log     *slog.Logger
+	// Throttle sheds load per route, as the stage's DefaultRouteSettings do.
+	Throttle Throttle
+	Log      *slog.Logger
+
+	buckets buckets
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -77,6 +81,9 @@ func (g *Gateway) logAnswer(r *http.Request, requestID string, status int, why s
 }
 
 func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, fn Function, params map[string]string, requestID string) {
+	if !g.admit(w, r, fn.Route.Key(), requestID) {
+		return
+	}
 	var authz *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
 	if g.Auth != nil {
 		var err error
