@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,16 +12,22 @@ import (
 	"github.com/clientes-api/clientes/internal/token"
 )
 
-// IfMatch limits a write to some versions of a cliente. The zero value
-// allows any version (no If-Match, or If-Match: *).
+// IfMatch holds a write's preconditions on the cliente's entity tag, as
+// If-Match and If-None-Match ask for them. The zero value allows any version
+// (no header, or If-Match: *).
 type IfMatch struct {
 	// Checked: the cliente's current entity tag must be one of Tags.
 	Checked bool
 	// Tags are opaque parts of entity tags; at most MaxTags, each IsETag.
 	Tags []string
+	// NoneAny: If-None-Match: *, which an existing cliente always fails.
+	NoneAny bool
+	// NoneTags: the current tag must be none of these (If-None-Match's list,
+	// weak comparison, so only the opaque parts); at most MaxTags, each IsETag.
+	NoneTags []string
 }
 
-// MaxTags is how many entity tags one condition may name: DynamoDB's IN takes
+// MaxTags is how many entity tags one header may name: DynamoDB's IN takes
 // at most 100 operands, and an update's retry check takes one of them.
 const MaxTags = 99
 
@@ -32,6 +39,35 @@ type StaleError struct {
 }
 
 func (e *StaleError) Error() string { return "store: cliente modified (current tag " + e.ETag + ")" }
+
+// MatchedError reports a request whose If-None-Match is * or names the
+// cliente's current entity tag: a GET is answered 304, a write is refused
+// and nothing is written.
+type MatchedError struct {
+	// ETag is the cliente's current entity tag.
+	ETag string
+}
+
+func (e *MatchedError) Error() string {
+	return "store: cliente matches If-None-Match (current tag " + e.ETag + ")"
+}
+
+// Check evaluates m as RFC 9110 §13.2.2 orders it, for a cliente whose
+// current entity tag is etag: If-Match first (a *StaleError), then
+// If-None-Match (a *MatchedError); nil when both hold.
+func (m IfMatch) Check(etag string) error {
+	if m.Checked && !slices.Contains(m.Tags, etag) {
+		return &StaleError{ETag: etag}
+	}
+	if m.NoneAny || slices.Contains(m.NoneTags, etag) {
+		return &MatchedError{ETag: etag}
+	}
+	return nil
+}
+
+// checked: m can fail for an existing cliente, so a failed condition needs
+// telling apart from a missing id.
+func (m IfMatch) checked() bool { return m.Checked || m.NoneAny || len(m.NoneTags) > 0 }
 
 const etagLen = 24
 
@@ -53,49 +89,71 @@ func IsETag(s string) bool {
 	return true
 }
 
-// condition is the write's condition expression: the cliente exists and,
-// when m is checked, its tag is one of m's. An update also passes the tag it
-// writes (":etag" in values), which a retry of the very same write finds
-// after a lost response, so that the retry succeeds rather than fail its own
-// condition.
+// condition is the write's condition expression: the cliente exists and m
+// holds. An update also passes the tag it writes (":etag" in values), which
+// a retry of the very same write finds after a lost response, so that the
+// retry succeeds rather than fail its own If-Match; the new tag is random, so
+// no If-None-Match names it.
 func (m IfMatch) condition(names map[string]string, values map[string]types.AttributeValue) string {
 	cond := "attribute_exists(#id)"
-	if !m.Checked {
-		return cond
+	if m.Checked {
+		tags := m.Tags
+		if len(tags) == 0 {
+			tags = []string{"-"} // no tag is "-": the condition can only fail
+		}
+		match := currentTagIn(names, values, tags)
+		if _, update := values[":etag"]; update {
+			match += " OR #etag = :etag"
+		}
+		cond += " AND (" + match + ")"
 	}
-	tags := m.Tags
-	if len(tags) == 0 {
-		tags = []string{"-"} // no tag is "-": the condition can only fail
+	switch {
+	case m.NoneAny:
+		// Always false beside attribute_exists: the write never happens,
+		// and the failure still tells a missing id from a 412.
+		cond += " AND attribute_not_exists(#id)"
+	case len(m.NoneTags) > 0:
+		cond += " AND NOT (" + currentTagIn(names, values, m.NoneTags) + ")"
 	}
+	return cond
+}
+
+// currentTagIn is the condition "the cliente's current entity tag is one of
+// tags" (at most MaxTags). If-Match uses it as it is, If-None-Match negated:
+// what "the current tag" is in a stored item is decided here alone.
+func currentTagIn(names map[string]string, values map[string]types.AttributeValue, tags []string) string {
 	names["#etag"] = etagAttr
 	operands := make([]string, len(tags))
+	n := 0
 	for i, tag := range tags {
-		operands[i] = ":m" + strconv.Itoa(i)
+		for {
+			operands[i] = ":t" + strconv.Itoa(n)
+			n++
+			if _, taken := values[operands[i]]; !taken {
+				break
+			}
+		}
 		values[operands[i]] = &types.AttributeValueMemberS{Value: tag}
 	}
-	match := "#etag IN (" + strings.Join(operands, ", ") + ")"
-	if _, update := values[":etag"]; update {
-		match += " OR #etag = :etag"
-	}
-	return cond + " AND (" + match + ")"
+	return "#etag IN (" + strings.Join(operands, ", ") + ")"
 }
 
 // returnOld asks for the item a failed check finds, to tell 404 from 412
 // with no second request.
 func (m IfMatch) returnOld() types.ReturnValuesOnConditionCheckFailure {
-	if !m.Checked {
+	if !m.checked() {
 		return ""
 	}
 	return types.ReturnValuesOnConditionCheckFailureAllOld
 }
 
 // failed explains a failed write of cliente id. A failed condition means no
-// such cliente, unless m was checked and the cliente is there: then its tag
-// was stale. The item comes back with the failure where the DynamoDB does
+// such cliente, unless m was checked and the cliente is there: then m.Check
+// tells which precondition failed. The item comes back with the failure where the DynamoDB does
 // that; elsewhere one consistent read finds out, on this failure path only.
 func (s *Store) failed(ctx context.Context, op string, id int64, m IfMatch, err error) error {
 	var ccf *types.ConditionalCheckFailedException
-	if !m.Checked || !errors.As(err, &ccf) {
+	if !m.checked() || !errors.As(err, &ccf) {
 		return classify(op+" "+strconv.FormatInt(id, 10), err)
 	}
 	var current *string
@@ -115,5 +173,14 @@ func (s *Store) failed(ctx context.Context, op string, id int64, m IfMatch, err 
 	if current == nil {
 		return ErrNotFound
 	}
-	return &StaleError{ETag: *current}
+	if err := m.Check(*current); err != nil {
+		return err
+	}
+	// The read found a version newer than the one the write failed on, which
+	// failed m; which header it failed is no longer known. Say stale when
+	// If-Match was given: a version has changed since the client's.
+	if m.Checked {
+		return &StaleError{ETag: *current}
+	}
+	return &MatchedError{ETag: *current}
 }
