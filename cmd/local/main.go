@@ -49,7 +49,7 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, log *slog.Logge
 		return err
 	}
 	defer closeDB()
-	st := store.New(db, cfg.Table, nil)
+	st := newStore(db, cfg)
 	gw := &gateway.Gateway{CORS: corsFromEnv(), Timeout: 10 * time.Second, Log: log}
 	if gw.Auth, err = authFromEnv(ctx, log); err != nil {
 		return err
@@ -116,11 +116,17 @@ func authFromEnv(ctx context.Context, log *slog.Logger) (gateway.Authorizer, err
 
 // corsFromEnv is the template's CORS configuration, with the allowed origins
 // taken from CORS_ALLOW_ORIGINS (comma-separated) when set, as the template's
-// CorsAllowOrigins parameter does.
+// CorsAllowOrigins parameter does. CloudFormation trims the white space
+// around each entry of a CommaDelimitedList, and so does this.
 func corsFromEnv() gateway.CORS {
 	c := gateway.DefaultCORS
 	if v := os.Getenv("CORS_ALLOW_ORIGINS"); v != "" {
-		c.AllowOrigins = strings.Split(v, ",")
+		c.AllowOrigins = nil
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.AllowOrigins = append(c.AllowOrigins, o)
+			}
+		}
 	}
 	return c
 }

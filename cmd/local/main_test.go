@@ -7,11 +7,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clientes-api/clientes/internal/dynamotest"
+	"github.com/clientes-api/clientes/internal/gateway"
 	"github.com/clientes-api/clientes/internal/store"
 )
 
@@ -88,4 +90,23 @@ func call(t *testing.T, method, url, body string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestCORSAllowOriginsFromEnv: CORS_ALLOW_ORIGINS is read as CloudFormation
+// reads the template's CommaDelimitedList, each entry trimmed.
+func TestCORSAllowOriginsFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want []string
+	}{
+		{"", gateway.DefaultCORS.AllowOrigins},
+		{"https://a.example", []string{"https://a.example"}},
+		{"https://a.example, https://b.example", []string{"https://a.example", "https://b.example"}},
+		{" https://a.example ,\thttps://b.example ", []string{"https://a.example", "https://b.example"}},
+	} {
+		t.Setenv("CORS_ALLOW_ORIGINS", tc.env)
+		if got := corsFromEnv().AllowOrigins; !slices.Equal(got, tc.want) {
+			t.Errorf("CORS_ALLOW_ORIGINS=%q: %q, want %q", tc.env, got, tc.want)
+		}
+	}
 }
