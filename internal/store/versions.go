@@ -149,8 +149,9 @@ func (m IfMatch) returnOld() types.ReturnValuesOnConditionCheckFailure {
 
 // failed explains a failed write of cliente id. A failed condition means no
 // such cliente, unless m was checked and the cliente is there: then m.Check
-// tells which precondition failed. The item comes back with the failure where the DynamoDB does
-// that; elsewhere one consistent read finds out, on this failure path only.
+// tells which precondition failed. The item comes back with the failure
+// where the DynamoDB does that; elsewhere one consistent read finds out, on
+// this failure path only.
 func (s *Store) failed(ctx context.Context, op string, id int64, m IfMatch, err error) error {
 	var ccf *types.ConditionalCheckFailedException
 	if !m.checked() || !errors.As(err, &ccf) {
