@@ -34,7 +34,8 @@ lambda_build = CGO_ENABLED=0 GOOS=$(2) GOARCH=$(3) $(GO) build -trimpath -buildv
 
 FUZZTIME ?= 60s
 FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate internal/cliente:FuzzParseID \
-        internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging internal/api:FuzzParseTagList internal/api:FuzzIdempotencyKey
+        internal/api:FuzzDecodeCursor internal/api:FuzzReadPaging internal/api:FuzzParseTagList internal/api:FuzzIdempotencyKey \
+        internal/api:FuzzPreconditions
 
 .PHONY: run e2e test vet lint spec gotest fuzz bench build deploy deploy-guided tools pytools nodetools clean bootstrap
 

@@ -541,6 +541,11 @@ func TestFailureLogLine(t *testing.T) {
 	if err != nil || !strings.Contains(string(raw), `"statusCode":500`) {
 		t.Fatalf("want a 500: %s %v\n%s", raw, err, emu.Log())
 	}
+	// The emulator copies the function's output to its own asynchronously,
+	// so the line may come after the answer: wait for it, within bounds.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(emu.Log(), `"msg":"failure"`) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	var found bool
 	for _, line := range strings.Split(emu.Log(), "\n") {
 		var l map[string]any

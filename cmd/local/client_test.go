@@ -95,6 +95,22 @@ func TestGeneratedClient(t *testing.T) {
 	if err != nil || stale.StatusCode() != http.StatusPreconditionFailed || stale.JSON412 == nil {
 		t.Fatalf("clear telefono with the first ETag = %v %d %s, want 412", err, stale.StatusCode(), stale.Body)
 	}
+	// If-None-Match: the GET that has the current version is a 304; a
+	// write that must not meet an existing cliente, or a list with *, 412.
+	currentTag := updated.HTTPResponse.Header.Get("ETag")
+	notModified, err := c.GetClienteWithResponse(ctx, cl.Id, &GetClienteParams{IfNoneMatch: &currentTag})
+	if err != nil || notModified.StatusCode() != http.StatusNotModified || notModified.HTTPResponse.Header.Get("ETag") != currentTag {
+		t.Fatalf("get with the current tag in If-None-Match = %v %d %s, want 304", err, notModified.StatusCode(), notModified.Body)
+	}
+	anyTag := "*"
+	refused, err := c.UpdateClienteWithResponse(ctx, cl.Id, &UpdateClienteParams{IfNoneMatch: &anyTag}, clear)
+	if err != nil || refused.JSON412 == nil || refused.JSON412.Message != PreconditionFailedMessagePrecondiciónNoCumplida {
+		t.Fatalf("update with If-None-Match: * = %v %d %s, want 412", err, refused.StatusCode(), refused.Body)
+	}
+	listed, err := c.ListClientesWithResponse(ctx, &ListClientesParams{IfNoneMatch: &anyTag})
+	if err != nil || listed.JSON412 == nil || listed.JSON412.Message != CollectionPreconditionFailedMessagePrecondiciónNoCumplida {
+		t.Fatalf("list with If-None-Match: * = %v %d %s, want 412", err, listed.StatusCode(), listed.Body)
+	}
 	cleared, err := c.UpdateClienteWithResponse(ctx, cl.Id, nil, clear)
 	if err != nil || cleared.JSON200 == nil || !cleared.JSON200.Cliente.Telefono.IsNull() || cleared.JSON200.Cliente.Email.MustGet() != email {
 		t.Fatalf("clear telefono = %v %s", err, cleared.Body)

@@ -137,6 +137,21 @@ func (e UpdateFailureMessage) Valid() bool {
 	}
 }
 
+// Defines values for CollectionPreconditionFailedMessage.
+const (
+	CollectionPreconditionFailedMessagePrecondiciónNoCumplida CollectionPreconditionFailedMessage = "Precondición no cumplida"
+)
+
+// Valid indicates whether the value is a known member of the CollectionPreconditionFailedMessage enum.
+func (e CollectionPreconditionFailedMessage) Valid() bool {
+	switch e {
+	case CollectionPreconditionFailedMessagePrecondiciónNoCumplida:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ForbiddenMessage.
 const (
 	ForbiddenMessageForbidden ForbiddenMessage = "Forbidden"
@@ -209,12 +224,15 @@ func (e PayloadTooLargeMessage) Valid() bool {
 // Defines values for PreconditionFailedMessage.
 const (
 	PreconditionFailedMessageElClienteFueModificadoPorOtraSolicitud PreconditionFailedMessage = "El cliente fue modificado por otra solicitud"
+	PreconditionFailedMessagePrecondiciónNoCumplida                 PreconditionFailedMessage = "Precondición no cumplida"
 )
 
 // Valid indicates whether the value is a known member of the PreconditionFailedMessage enum.
 func (e PreconditionFailedMessage) Valid() bool {
 	switch e {
 	case PreconditionFailedMessageElClienteFueModificadoPorOtraSolicitud:
+		return true
+	case PreconditionFailedMessagePrecondiciónNoCumplida:
 		return true
 	default:
 		return false
@@ -230,6 +248,21 @@ const (
 func (e ServiceUnavailableMessage) Valid() bool {
 	switch e {
 	case ServiceUnavailableMessageServicioNoDisponibleIntenteDeNuevo:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StalePreconditionFailedMessage.
+const (
+	StalePreconditionFailedMessageElClienteFueModificadoPorOtraSolicitud StalePreconditionFailedMessage = "El cliente fue modificado por otra solicitud"
+)
+
+// Valid indicates whether the value is a known member of the StalePreconditionFailedMessage enum.
+func (e StalePreconditionFailedMessage) Valid() bool {
+	switch e {
+	case StalePreconditionFailedMessageElClienteFueModificadoPorOtraSolicitud:
 		return true
 	default:
 		return false
@@ -283,13 +316,16 @@ func (e UnsupportedMediaTypeMessage) Valid() bool {
 
 // Defines values for ListClientes400JSONResponseBodyMessage.
 const (
-	ListClientes400JSONResponseBodyMessageParámetrosDePaginaciónInválidos ListClientes400JSONResponseBodyMessage = "Parámetros de paginación inválidos"
-	ListClientes400JSONResponseBodyMessageSolicitudInválida               ListClientes400JSONResponseBodyMessage = "Solicitud inválida"
+	ListClientes400JSONResponseBodyMessageEncabezadoDePrecondiciónInválido ListClientes400JSONResponseBodyMessage = "Encabezado de precondición inválido"
+	ListClientes400JSONResponseBodyMessageParámetrosDePaginaciónInválidos  ListClientes400JSONResponseBodyMessage = "Parámetros de paginación inválidos"
+	ListClientes400JSONResponseBodyMessageSolicitudInválida                ListClientes400JSONResponseBodyMessage = "Solicitud inválida"
 )
 
 // Valid indicates whether the value is a known member of the ListClientes400JSONResponseBodyMessage enum.
 func (e ListClientes400JSONResponseBodyMessage) Valid() bool {
 	switch e {
+	case ListClientes400JSONResponseBodyMessageEncabezadoDePrecondiciónInválido:
+		return true
 	case ListClientes400JSONResponseBodyMessageParámetrosDePaginaciónInválidos:
 		return true
 	case ListClientes400JSONResponseBodyMessageSolicitudInválida:
@@ -323,6 +359,21 @@ const (
 func (e ListClientes403JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case ListClientes403JSONResponseBodyMessageForbidden:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClientes412JSONResponseBodyMessage.
+const (
+	ListClientes412JSONResponseBodyMessagePrecondiciónNoCumplida ListClientes412JSONResponseBodyMessage = "Precondición no cumplida"
+)
+
+// Valid indicates whether the value is a known member of the ListClientes412JSONResponseBodyMessage enum.
+func (e ListClientes412JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case ListClientes412JSONResponseBodyMessagePrecondiciónNoCumplida:
 		return true
 	default:
 		return false
@@ -376,14 +427,17 @@ func (e CreateCliente201JSONResponseBodyMessage) Valid() bool {
 
 // Defines values for CreateCliente400JSONResponseBody1Message.
 const (
-	CreateCliente400JSONResponseBody1MessageIdempotencyKeyInválida CreateCliente400JSONResponseBody1Message = "Idempotency-Key inválida"
-	CreateCliente400JSONResponseBody1MessageJSONInválido           CreateCliente400JSONResponseBody1Message = "JSON inválido"
-	CreateCliente400JSONResponseBody1MessageSolicitudInválida      CreateCliente400JSONResponseBody1Message = "Solicitud inválida"
+	CreateCliente400JSONResponseBody1MessageEncabezadoDePrecondiciónInválido CreateCliente400JSONResponseBody1Message = "Encabezado de precondición inválido"
+	CreateCliente400JSONResponseBody1MessageIdempotencyKeyInválida           CreateCliente400JSONResponseBody1Message = "Idempotency-Key inválida"
+	CreateCliente400JSONResponseBody1MessageJSONInválido                     CreateCliente400JSONResponseBody1Message = "JSON inválido"
+	CreateCliente400JSONResponseBody1MessageSolicitudInválida                CreateCliente400JSONResponseBody1Message = "Solicitud inválida"
 )
 
 // Valid indicates whether the value is a known member of the CreateCliente400JSONResponseBody1Message enum.
 func (e CreateCliente400JSONResponseBody1Message) Valid() bool {
 	switch e {
+	case CreateCliente400JSONResponseBody1MessageEncabezadoDePrecondiciónInválido:
+		return true
 	case CreateCliente400JSONResponseBody1MessageIdempotencyKeyInválida:
 		return true
 	case CreateCliente400JSONResponseBody1MessageJSONInválido:
@@ -419,6 +473,21 @@ const (
 func (e CreateCliente403JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case CreateCliente403JSONResponseBodyMessageForbidden:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateCliente412JSONResponseBodyMessage.
+const (
+	CreateCliente412JSONResponseBodyMessagePrecondiciónNoCumplida CreateCliente412JSONResponseBodyMessage = "Precondición no cumplida"
+)
+
+// Valid indicates whether the value is a known member of the CreateCliente412JSONResponseBodyMessage enum.
+func (e CreateCliente412JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case CreateCliente412JSONResponseBodyMessagePrecondiciónNoCumplida:
 		return true
 	default:
 		return false
@@ -572,12 +641,15 @@ func (e DeleteCliente404JSONResponseBodyMessage) Valid() bool {
 // Defines values for DeleteCliente412JSONResponseBodyMessage.
 const (
 	DeleteCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud DeleteCliente412JSONResponseBodyMessage = "El cliente fue modificado por otra solicitud"
+	DeleteCliente412JSONResponseBodyMessagePrecondiciónNoCumplida                 DeleteCliente412JSONResponseBodyMessage = "Precondición no cumplida"
 )
 
 // Valid indicates whether the value is a known member of the DeleteCliente412JSONResponseBodyMessage enum.
 func (e DeleteCliente412JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case DeleteCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud:
+		return true
+	case DeleteCliente412JSONResponseBodyMessagePrecondiciónNoCumplida:
 		return true
 	default:
 		return false
@@ -677,6 +749,21 @@ func (e GetCliente404JSONResponseBodyMessage) Valid() bool {
 	case GetCliente404JSONResponseBodyMessageClienteNoEncontrado:
 		return true
 	case GetCliente404JSONResponseBodyMessageNotFound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCliente412JSONResponseBodyMessage.
+const (
+	GetCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud GetCliente412JSONResponseBodyMessage = "El cliente fue modificado por otra solicitud"
+)
+
+// Valid indicates whether the value is a known member of the GetCliente412JSONResponseBodyMessage enum.
+func (e GetCliente412JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case GetCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud:
 		return true
 	default:
 		return false
@@ -806,12 +893,15 @@ func (e UpdateCliente404JSONResponseBodyMessage) Valid() bool {
 // Defines values for UpdateCliente412JSONResponseBodyMessage.
 const (
 	UpdateCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud UpdateCliente412JSONResponseBodyMessage = "El cliente fue modificado por otra solicitud"
+	UpdateCliente412JSONResponseBodyMessagePrecondiciónNoCumplida                 UpdateCliente412JSONResponseBodyMessage = "Precondición no cumplida"
 )
 
 // Valid indicates whether the value is a known member of the UpdateCliente412JSONResponseBodyMessage enum.
 func (e UpdateCliente412JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case UpdateCliente412JSONResponseBodyMessageElClienteFueModificadoPorOtraSolicitud:
+		return true
+	case UpdateCliente412JSONResponseBodyMessagePrecondiciónNoCumplida:
 		return true
 	default:
 		return false
@@ -1006,6 +1096,12 @@ type UpdateFailure struct {
 // UpdateFailureMessage defines model for UpdateFailure.Message.
 type UpdateFailureMessage string
 
+// CollectionIfMatch defines model for CollectionIfMatch.
+type CollectionIfMatch = string
+
+// CollectionIfNoneMatch defines model for CollectionIfNoneMatch.
+type CollectionIfNoneMatch = string
+
 // Id defines model for Id.
 type Id = int
 
@@ -1017,6 +1113,14 @@ type IfMatch = string
 
 // IfNoneMatch defines model for IfNoneMatch.
 type IfNoneMatch = string
+
+// CollectionPreconditionFailed defines model for CollectionPreconditionFailed.
+type CollectionPreconditionFailed struct {
+	Message CollectionPreconditionFailedMessage `json:"message"`
+}
+
+// CollectionPreconditionFailedMessage defines model for CollectionPreconditionFailed.Message.
+type CollectionPreconditionFailedMessage string
 
 // Forbidden defines model for Forbidden.
 type Forbidden struct {
@@ -1065,6 +1169,14 @@ type ServiceUnavailable struct {
 
 // ServiceUnavailableMessage defines model for ServiceUnavailable.Message.
 type ServiceUnavailableMessage string
+
+// StalePreconditionFailed defines model for StalePreconditionFailed.
+type StalePreconditionFailed struct {
+	Message StalePreconditionFailedMessage `json:"message"`
+}
+
+// StalePreconditionFailedMessage defines model for StalePreconditionFailed.Message.
+type StalePreconditionFailedMessage string
 
 // TooManyRequests defines model for TooManyRequests.
 type TooManyRequests struct {
@@ -1187,6 +1299,21 @@ type ListClientesParams struct {
 	// Cursor The opaque `next_cursor` of the previous page. Given twice, empty, or
 	// not one this API made, it is a 400.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// IfMatch The collection exists and has no entity tag: `*` holds, and a
+	// comma-separated list of entity tags fails, `412 Precondición no
+	// cumplida` (on POST, before anything is stored: an `Idempotency-Key` is
+	// not used up). Anything that is not `*` or a list of entity tags, or a
+	// list of more than 99 distinct tags of the form this API gives, is `400
+	// Encabezado de precondición inválido`.
+	IfMatch *CollectionIfMatch `json:"If-Match,omitempty"`
+
+	// IfNoneMatch The collection exists and has no entity tag: any list of entity tags
+	// holds, and `*` fails, `412 Precondición no cumplida` (on POST, before
+	// anything is stored). Anything that is not `*` or a list of entity tags,
+	// or a list of more than 99 distinct tags of the form this API gives, is
+	// `400 Encabezado de precondición inválido`.
+	IfNoneMatch *CollectionIfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
 // ListClientes400JSONResponseBodyMessage defines parameters for ListClientes.
@@ -1197,6 +1324,9 @@ type ListClientes401JSONResponseBodyMessage string
 
 // ListClientes403JSONResponseBodyMessage defines parameters for ListClientes.
 type ListClientes403JSONResponseBodyMessage string
+
+// ListClientes412JSONResponseBodyMessage defines parameters for ListClientes.
+type ListClientes412JSONResponseBodyMessage string
 
 // ListClientes429JSONResponseBodyMessage defines parameters for ListClientes.
 type ListClientes429JSONResponseBodyMessage string
@@ -1257,6 +1387,21 @@ type CreateClienteParams struct {
 	// request with it gets 422. Anything else in the header is `400
 	// Idempotency-Key inválida`.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch The collection exists and has no entity tag: `*` holds, and a
+	// comma-separated list of entity tags fails, `412 Precondición no
+	// cumplida` (on POST, before anything is stored: an `Idempotency-Key` is
+	// not used up). Anything that is not `*` or a list of entity tags, or a
+	// list of more than 99 distinct tags of the form this API gives, is `400
+	// Encabezado de precondición inválido`.
+	IfMatch *CollectionIfMatch `json:"If-Match,omitempty"`
+
+	// IfNoneMatch The collection exists and has no entity tag: any list of entity tags
+	// holds, and `*` fails, `412 Precondición no cumplida` (on POST, before
+	// anything is stored). Anything that is not `*` or a list of entity tags,
+	// or a list of more than 99 distinct tags of the form this API gives, is
+	// `400 Encabezado de precondición inválido`.
+	IfNoneMatch *CollectionIfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
 // CreateCliente201JSONResponseBodyMessage defines parameters for CreateCliente.
@@ -1281,6 +1426,9 @@ type CreateCliente401JSONResponseBodyMessage string
 // CreateCliente403JSONResponseBodyMessage defines parameters for CreateCliente.
 type CreateCliente403JSONResponseBodyMessage string
 
+// CreateCliente412JSONResponseBodyMessage defines parameters for CreateCliente.
+type CreateCliente412JSONResponseBodyMessage string
+
 // CreateCliente413JSONResponseBodyMessage defines parameters for CreateCliente.
 type CreateCliente413JSONResponseBodyMessage string
 
@@ -1296,13 +1444,22 @@ type CreateCliente503JSONResponseBodyMessage string
 // DeleteClienteParams defines parameters for DeleteCliente.
 type DeleteClienteParams struct {
 	// IfMatch `*`, or a comma-separated list of entity tags as the `ETag` header gives
-	// them (RFC 9110). The write happens only if the cliente's current tag is
-	// in the list, by strong comparison (a weak tag, `W/"…"`, never matches);
-	// otherwise 412 and nothing is written. A missing id is still 404. Anything
-	// that is not `*` or a list of entity tags, or a list of more than 99
-	// distinct tags of the form this API gives, is `400 Encabezado de
-	// precondición inválido`.
+	// them (RFC 9110). It holds when the cliente's current tag is in the list,
+	// by strong comparison (a weak tag, `W/"…"`, never matches), or for `*`;
+	// otherwise 412 with the current `ETag`, and nothing is written. A
+	// missing id is still 404. Anything that is not `*` or a list of entity
+	// tags, or a list of more than 99 distinct tags of the form this API
+	// gives, is `400 Encabezado de precondición inválido`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IfNoneMatch `*`, or a comma-separated list of entity tags. It fails when the
+	// cliente's current tag is in the list (weak comparison: `W/"x"` names
+	// `"x"`), or for `*`, once `If-Match` has held: GET answers 304 with no
+	// body; PUT and DELETE answer 412 with the current `ETag`, and nothing is
+	// written. A missing id is still 404. Anything that is not `*` or a list
+	// of entity tags, or a list of more than 99 distinct tags of the form
+	// this API gives, is `400 Encabezado de precondición inválido`.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
 // DeleteCliente200JSONResponseBodyMessage defines parameters for DeleteCliente.
@@ -1331,10 +1488,22 @@ type DeleteCliente503JSONResponseBodyMessage string
 
 // GetClienteParams defines parameters for GetCliente.
 type GetClienteParams struct {
-	// IfNoneMatch `*`, or a comma-separated list of entity tags. When the cliente's current
-	// tag is in the list (weak comparison), or the header is `*`, the answer is
-	// 304 with no body. Anything that is not `*` or a list of entity tags is
-	// `400 Encabezado de precondición inválido`.
+	// IfMatch `*`, or a comma-separated list of entity tags as the `ETag` header gives
+	// them (RFC 9110). It holds when the cliente's current tag is in the list,
+	// by strong comparison (a weak tag, `W/"…"`, never matches), or for `*`;
+	// otherwise 412 with the current `ETag`, and nothing is written. A
+	// missing id is still 404. Anything that is not `*` or a list of entity
+	// tags, or a list of more than 99 distinct tags of the form this API
+	// gives, is `400 Encabezado de precondición inválido`.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IfNoneMatch `*`, or a comma-separated list of entity tags. It fails when the
+	// cliente's current tag is in the list (weak comparison: `W/"x"` names
+	// `"x"`), or for `*`, once `If-Match` has held: GET answers 304 with no
+	// body; PUT and DELETE answer 412 with the current `ETag`, and nothing is
+	// written. A missing id is still 404. Anything that is not `*` or a list
+	// of entity tags, or a list of more than 99 distinct tags of the form
+	// this API gives, is `400 Encabezado de precondición inválido`.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
@@ -1349,6 +1518,9 @@ type GetCliente403JSONResponseBodyMessage string
 
 // GetCliente404JSONResponseBodyMessage defines parameters for GetCliente.
 type GetCliente404JSONResponseBodyMessage string
+
+// GetCliente412JSONResponseBodyMessage defines parameters for GetCliente.
+type GetCliente412JSONResponseBodyMessage string
 
 // GetCliente429JSONResponseBodyMessage defines parameters for GetCliente.
 type GetCliente429JSONResponseBodyMessage string
@@ -1403,13 +1575,22 @@ type UpdateClienteJSONBody struct {
 // UpdateClienteParams defines parameters for UpdateCliente.
 type UpdateClienteParams struct {
 	// IfMatch `*`, or a comma-separated list of entity tags as the `ETag` header gives
-	// them (RFC 9110). The write happens only if the cliente's current tag is
-	// in the list, by strong comparison (a weak tag, `W/"…"`, never matches);
-	// otherwise 412 and nothing is written. A missing id is still 404. Anything
-	// that is not `*` or a list of entity tags, or a list of more than 99
-	// distinct tags of the form this API gives, is `400 Encabezado de
-	// precondición inválido`.
+	// them (RFC 9110). It holds when the cliente's current tag is in the list,
+	// by strong comparison (a weak tag, `W/"…"`, never matches), or for `*`;
+	// otherwise 412 with the current `ETag`, and nothing is written. A
+	// missing id is still 404. Anything that is not `*` or a list of entity
+	// tags, or a list of more than 99 distinct tags of the form this API
+	// gives, is `400 Encabezado de precondición inválido`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// IfNoneMatch `*`, or a comma-separated list of entity tags. It fails when the
+	// cliente's current tag is in the list (weak comparison: `W/"x"` names
+	// `"x"`), or for `*`, once `If-Match` has held: GET answers 304 with no
+	// body; PUT and DELETE answer 412 with the current `ETag`, and nothing is
+	// written. A missing id is still 404. Anything that is not `*` or a list
+	// of entity tags, or a list of more than 99 distinct tags of the form
+	// this API gives, is `400 Encabezado de precondición inválido`.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
 // UpdateCliente200JSONResponseBodyMessage defines parameters for UpdateCliente.
@@ -1920,6 +2101,32 @@ func NewListClientesRequest(server string, params *ListClientesParams) (*http.Re
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -1973,6 +2180,28 @@ func NewCreateClienteRequestWithBody(server string, params *CreateClienteParams,
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam2)
+		}
+
 	}
 
 	return req, nil
@@ -2022,6 +2251,17 @@ func NewDeleteClienteRequest(server string, id Id, params *DeleteClienteParams) 
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -2060,15 +2300,26 @@ func NewGetClienteRequest(server string, id Id, params *GetClienteParams) (*http
 
 	if params != nil {
 
-		if params.IfNoneMatch != nil {
+		if params.IfMatch != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam0)
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -2131,6 +2382,17 @@ func NewUpdateClienteRequestWithBody(server string, id Id, params *UpdateCliente
 			}
 
 			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -2282,6 +2544,8 @@ type ListClientesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *CollectionPreconditionFailed
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2319,6 +2583,11 @@ func (r ListClientesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListClientesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r ListClientesResponse) GetJSON412() *CollectionPreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -2404,6 +2673,8 @@ type CreateClienteResponse struct {
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *KeyInFlight
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *CollectionPreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -2453,6 +2724,11 @@ func (r CreateClienteResponse) GetJSON403() *Forbidden {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateClienteResponse) GetJSON409() *KeyInFlight {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r CreateClienteResponse) GetJSON412() *CollectionPreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -2655,6 +2931,11 @@ type GetClienteResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetClienteResponse412Headers the declared response headers of an HTTP 412 response for GetCliente
+type GetClienteResponse412Headers struct {
+	ETag string
+}
+
 // GetClienteResponse503Headers the declared response headers of an HTTP 503 response for GetCliente
 type GetClienteResponse503Headers struct {
 	RetryAfter int
@@ -2676,6 +2957,8 @@ type GetClienteResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *StalePreconditionFailed
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2688,6 +2971,8 @@ type GetClienteResponse struct {
 	Headers304 *GetClienteResponse304Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetClienteResponse401Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *GetClienteResponse412Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetClienteResponse503Headers
 }
@@ -2718,6 +3003,11 @@ func (r GetClienteResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetClienteResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r GetClienteResponse) GetJSON412() *StalePreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -3073,6 +3363,13 @@ func ParseListClientesResponse(rsp *http.Response) (*ListClientesResponse, error
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest CollectionPreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3174,6 +3471,13 @@ func ParseCreateClienteResponse(rsp *http.Response) (*CreateClienteResponse, err
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest CollectionPreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -3453,6 +3757,13 @@ func ParseGetClienteResponse(rsp *http.Response) (*GetClienteResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest StalePreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3507,6 +3818,16 @@ func ParseGetClienteResponse(rsp *http.Response) (*GetClienteResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 412:
+		var headers GetClienteResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetClienteResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

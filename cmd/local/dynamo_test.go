@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/clientes-api/clientes/internal/cliente"
 	"github.com/clientes-api/clientes/internal/dynamotest"
 	"github.com/clientes-api/clientes/internal/gateway"
 	"github.com/clientes-api/clientes/internal/store"
@@ -148,3 +149,33 @@ func TestOpeningATableBackfillsIt(t *testing.T) {
 		t.Fatalf("after start-up: %v, want an etag", got.Item)
 	}
 }
+
+// TestStoreOnAWSTrustsOldItems: with DYNAMODB_ENDPOINT=aws the store knows
+// that a failed condition returns the item, and reads nothing more; on an
+// emulator it reads once to tell a 412 from a 404. minidyn, which returns no
+// item from a failed DeleteItem, shows which store it is.
+func TestStoreOnAWSTrustsOldItems(t *testing.T) {
+	b := dynamotest.Minidyn(t)
+	db := b.Client(t)
+	table := b.Table(t, db)
+	for _, tc := range []struct {
+		endpoint string
+		reads    int
+	}{
+		{awsEndpoint, 0},
+		{b.Endpoint, 1},
+	} {
+		s := newStore(db, store.Config{Table: table, Endpoint: tc.endpoint})
+		c, err := s.Create(context.Background(), cliente.Changes{Nombres: set("A"), Apellidos: set("B")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Counts.Take()
+		s.Delete(context.Background(), c.ID, store.IfMatch{Checked: true, Tags: []string{"000000000000000000000000"}})
+		if got := b.Counts.Take(); got["DeleteItem"] != 1 || got["GetItem"] != tc.reads {
+			t.Errorf("DYNAMODB_ENDPOINT=%s: a failed If-Match made %v, want %d GetItem", tc.endpoint, got, tc.reads)
+		}
+	}
+}
+
+func set(v string) cliente.Field { return cliente.Field{Set: true, Value: &v} }

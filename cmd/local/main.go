@@ -77,7 +77,7 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, throttle gatewa
 		return err
 	}
 	defer closeDB()
-	st := store.New(db, cfg.Table, nil)
+	st := newStore(db, cfg)
 	// An existing table may hold clientes an earlier release stored: they
 	// are brought up to date before the first request, as a deploy does.
 	done, err := st.Backfill(ctx, 0)
@@ -167,11 +167,17 @@ func authFromEnv(ctx context.Context, log *slog.Logger) (gateway.Authorizer, err
 
 // corsFromEnv is the template's CORS configuration, with the allowed origins
 // taken from CORS_ALLOW_ORIGINS (comma-separated) when set, as the template's
-// CorsAllowOrigins parameter does.
+// CorsAllowOrigins parameter does. CloudFormation trims the white space
+// around each entry of a CommaDelimitedList, and so does this.
 func corsFromEnv() gateway.CORS {
 	c := gateway.DefaultCORS
 	if v := os.Getenv("CORS_ALLOW_ORIGINS"); v != "" {
-		c.AllowOrigins = strings.Split(v, ",")
+		c.AllowOrigins = nil
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.AllowOrigins = append(c.AllowOrigins, o)
+			}
+		}
 	}
 	return c
 }

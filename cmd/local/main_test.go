@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,25 @@ func TestLoopbackAddr(t *testing.T) {
 		addr, err := loopbackAddr(tc.port)
 		if addr != tc.addr || (err != nil) != (tc.addr == "") {
 			t.Errorf("loopbackAddr(%q) = %q, %v; want %q", tc.port, addr, err, tc.addr)
+		}
+	}
+}
+
+// TestCORSAllowOriginsFromEnv: CORS_ALLOW_ORIGINS is read as CloudFormation
+// reads the template's CommaDelimitedList, each entry trimmed.
+func TestCORSAllowOriginsFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want []string
+	}{
+		{"", gateway.DefaultCORS.AllowOrigins},
+		{"https://a.example", []string{"https://a.example"}},
+		{"https://a.example, https://b.example", []string{"https://a.example", "https://b.example"}},
+		{" https://a.example ,\thttps://b.example ", []string{"https://a.example", "https://b.example"}},
+	} {
+		t.Setenv("CORS_ALLOW_ORIGINS", tc.env)
+		if got := corsFromEnv().AllowOrigins; !slices.Equal(got, tc.want) {
+			t.Errorf("CORS_ALLOW_ORIGINS=%q: %q, want %q", tc.env, got, tc.want)
 		}
 	}
 }

@@ -28,6 +28,7 @@ type errorBody struct {
 func (rt Route) fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var fields cliente.FieldErrors
 	var stale *store.StaleError
+	var matched *store.MatchedError
 	switch {
 	case errors.Is(err, cliente.ErrInvalidID):
 		writeError(w, http.StatusBadRequest, "ID de cliente inválido")
@@ -52,6 +53,11 @@ func (rt Route) fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, e
 	case errors.As(err, &stale):
 		w.Header().Set("ETag", quoteETag(stale.ETag))
 		writeError(w, http.StatusPreconditionFailed, "El cliente fue modificado por otra solicitud")
+	case errors.As(err, &matched):
+		w.Header().Set("ETag", quoteETag(matched.ETag))
+		writeError(w, http.StatusPreconditionFailed, "Precondición no cumplida")
+	case errors.Is(err, errPreconditionFailed):
+		writeError(w, http.StatusPreconditionFailed, "Precondición no cumplida")
 	case errors.Is(err, store.ErrKeyReused):
 		writeError(w, http.StatusUnprocessableEntity, "Idempotency-Key ya usada con otra solicitud")
 	case errors.Is(err, store.ErrKeyInFlight):

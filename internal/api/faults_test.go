@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +138,78 @@ func TestUnreadableEvent(t *testing.T) {
 	if err != nil || resp.StatusCode != 400 || resp.Body != `{"message":"Solicitud inválida"}` ||
 		resp.Headers["Content-Type"] != api.ContentType {
 		t.Fatalf("= %+v, %v", resp, err)
+	}
+}
+
+// cancelled is DynamoDB's answer to a transaction it cancelled for reasons.
+func cancelled(reasons ...string) string {
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = `{"Code":"` + r + `"}`
+	}
+	return `{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","message":"Transaction cancelled",` +
+		`"CancellationReasons":[` + strings.Join(parts, ",") + `]}`
+}
+
+// TestKeyedCreateRetries: a keyed create's transaction is retried as every
+// other request is, through the real SDK: throttled, it answers 503 only
+// after store.MaxAttempts tries; still in progress after them, the 409 with
+// Retry-After. Nothing is written, and the key is not used up.
+func TestKeyedCreateRetries(t *testing.T) {
+	inProgress := `{"__type":"com.amazonaws.dynamodb.v20120810#TransactionInProgressException","message":"in progress"}`
+	for _, tc := range []struct {
+		name    string
+		body    string
+		times   int
+		status  int
+		message string
+	}{
+		{"throttled, then through", cancelled("ThrottlingError", "None"), store.MaxAttempts - 1, 201, "Cliente creado"},
+		{"throttled throughout", cancelled("None", "ThrottlingError"), store.MaxAttempts, 503, "Servicio no disponible, intente de nuevo"},
+		{"over capacity throughout", cancelled("ProvisionedThroughputExceeded", "None"), store.MaxAttempts, 503, "Servicio no disponible, intente de nuevo"},
+		{"in progress throughout", inProgress, store.MaxAttempts, 409, "Solicitud con la misma Idempotency-Key en curso"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t)
+			s.faults.Respond("TransactWriteItems", http.StatusBadRequest, tc.body, tc.times)
+			req := request{method: "POST", path: "/api/clientes", body: `{"nombres":"A","apellidos":"B"}`, header: map[string]string{"Idempotency-Key": "k"}}
+			resp := s.do(t, req)
+			if resp.status != tc.status || resp.json(t)["message"] != tc.message {
+				t.Fatalf("= %d %s, want %d %q", resp.status, resp.body, tc.status, tc.message)
+			}
+			if n := resp.trips["TransactWriteItems"]; n != min(tc.times+1, store.MaxAttempts) {
+				t.Errorf("TransactWriteItems tried %d times, want %d", n, min(tc.times+1, store.MaxAttempts))
+			}
+			if hit := s.faults.Clear(); hit != tc.times {
+				t.Errorf("the fault was hit %d times, want %d", hit, tc.times)
+			}
+			if tc.status == 201 {
+				return
+			}
+			if resp.header.Get("Retry-After") != api.RetryAfter {
+				t.Errorf("%d without Retry-After", resp.status)
+			}
+			if all := s.snapshot(t); len(all) != 0 {
+				t.Fatalf("stored %+v", all)
+			}
+			if again := s.do(t, req); again.status != 201 || again.header.Get("Idempotent-Replayed") != "" {
+				t.Fatalf("the key after a %d = %d %s", resp.status, again.status, again.body)
+			}
+		})
+	}
+}
+
+// TestConditionFailuresAreNotRetried: a transaction cancelled by a failed
+// condition is not retried, even beside a throttled item; retrying cannot
+// change it.
+func TestConditionFailuresAreNotRetried(t *testing.T) {
+	s := newServer(t)
+	s.faults.Respond("TransactWriteItems", http.StatusBadRequest, cancelled("ThrottlingError", "ConditionalCheckFailed"), 1)
+	resp := s.do(t, request{method: "POST", path: "/api/clientes", body: `{"nombres":"A","apellidos":"B"}`, header: map[string]string{"Idempotency-Key": "k"}})
+	if resp.trips["TransactWriteItems"] != 1 || s.faults.Clear() != 1 {
+		t.Fatalf("TransactWriteItems tried %d times, want once", resp.trips["TransactWriteItems"])
+	}
+	if resp.status < 500 {
+		t.Fatalf("= %d %s; the injected cancellation names no kept answer, so this is a failure", resp.status, resp.body)
 	}
 }

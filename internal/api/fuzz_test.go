@@ -2,13 +2,17 @@ package api
 
 import (
 	"encoding/base64"
+	"errors"
 	"math/big"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/clientes-api/clientes/internal/store"
 )
 
 // The fuzz targets below check the paging parameters against an oracle built
@@ -195,6 +199,121 @@ func FuzzIdempotencyKey(f *testing.F) {
 		ok := len(inner) >= 1 && len(inner) <= 255 && strings.Trim(inner, "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") == ""
 		if !given || ok != (err == nil) || (ok && key != inner) {
 			t.Fatalf("idempotencyKey(%q) = %q, %v, %v; want ok=%v with %q", s, key, given, err, ok, inner)
+		}
+	})
+}
+
+// quotedTag finds the entity tags of a list the grammar accepts.
+var quotedTag = regexp.MustCompile(`(W/)?"([^"]*)"`)
+
+// FuzzPreconditions checks how If-Match and If-None-Match are read and
+// evaluated, on a cliente and on the collection, against RFC 9110 §13.1.1,
+// §13.1.2 and §13.2.2 spelled out again here: the grammar above, strong
+// comparison for If-Match, weak for If-None-Match, If-Match first.
+func FuzzPreconditions(f *testing.F) {
+	const tag = "0123456789abcdef01234567"
+	for _, s := range []struct {
+		match    string
+		hasMatch bool
+		none     string
+		hasNone  bool
+		current  string
+	}{
+		{"", false, "", false, tag},
+		{"*", true, "", false, tag},
+		{`"` + tag + `"`, true, "", false, tag},
+		{`W/"` + tag + `"`, true, "", false, tag},
+		{`"000000000000000000000000", "` + tag + `"`, true, "", false, tag},
+		{"", false, `"` + tag + `"`, true, tag},
+		{"", false, `W/"` + tag + `"`, true, tag},
+		{"", false, "*", true, tag},
+		{"*", true, "*", true, tag},
+		{`"` + tag + `"`, true, `"` + tag + `"`, true, tag},
+		{`"000000000000000000000000"`, true, `"` + tag + `"`, true, tag},
+		{`"x"`, true, `"x"`, true, "x"},
+		{"", true, "", false, tag},
+		{"", false, "", true, tag},
+		{"abc", true, `"a"`, true, tag},
+		{`"a", *`, true, "", false, tag},
+		{" , " + `"` + tag + `"` + " ,", true, "\t*\t", true, tag},
+		{strings.Repeat(`"0123456789abcdef0123456a",`, 100), true, "", false, tag},
+		{"", false, strings.Repeat(`W/"0123456789abcdef0123456b",`, 100), true, tag},
+	} {
+		f.Add(s.match, s.hasMatch, s.none, s.hasNone, s.current)
+	}
+	f.Fuzz(func(t *testing.T, match string, hasMatch bool, none string, hasNone bool, current string) {
+		if !store.IsETag(current) {
+			current = tag
+		}
+		r := &http.Request{Header: http.Header{}}
+		if hasMatch {
+			r.Header["If-Match"] = []string{match}
+		}
+		if hasNone {
+			r.Header["If-None-Match"] = []string{none}
+		}
+		m, err := preconditions(r)
+
+		type reading struct {
+			given, valid, any bool
+			tags              []entityTag
+		}
+		read := func(given bool, v string, weakCounts bool) reading {
+			if !given {
+				return reading{valid: true}
+			}
+			rd := reading{given: true, valid: tagListForm.MatchString(latin1(v))}
+			if strings.Trim(v, " \t") == "*" {
+				rd.any = true
+				return rd
+			}
+			distinct := map[string]bool{}
+			for _, sub := range quotedTag.FindAllStringSubmatch(v, -1) {
+				t := entityTag{weak: sub[1] != "", opaque: sub[2]}
+				rd.tags = append(rd.tags, t)
+				if store.IsETag(t.opaque) && (weakCounts || !t.weak) {
+					distinct[t.opaque] = true
+				}
+			}
+			if len(distinct) > store.MaxTags {
+				rd.valid = false
+			}
+			return rd
+		}
+		im, inm := read(hasMatch, match, false), read(hasNone, none, true)
+		if (err == nil) != (im.valid && inm.valid) {
+			t.Fatalf("If-Match %q (%v), If-None-Match %q (%v): %v; the grammar says valid %v, %v", match, hasMatch, none, hasNone, err, im.valid, inm.valid)
+		}
+		if err != nil {
+			if err != errPrecondition {
+				t.Fatalf("error %v, want errPrecondition", err)
+			}
+			return
+		}
+
+		// On a cliente whose tag is current.
+		matchHolds := !im.given || im.any || slices.ContainsFunc(im.tags, func(t entityTag) bool { return !t.weak && t.opaque == current })
+		noneFails := inm.given && (inm.any || slices.ContainsFunc(inm.tags, func(t entityTag) bool { return t.opaque == current }))
+		got := m.Check(current)
+		var stale *store.StaleError
+		var matched *store.MatchedError
+		switch {
+		case !matchHolds:
+			if !errors.As(got, &stale) || stale.ETag != current {
+				t.Fatalf("If-Match %q on %s: %v, want stale", match, current, got)
+			}
+		case noneFails:
+			if !errors.As(got, &matched) || matched.ETag != current {
+				t.Fatalf("If-None-Match %q on %s: %v, want matched", none, current, got)
+			}
+		case got != nil:
+			t.Fatalf("If-Match %q (%v), If-None-Match %q (%v) on %s: %v, want both to hold", match, hasMatch, none, hasNone, current, got)
+		}
+
+		// On the collection, which has no tag.
+		wantOK := (!im.given || im.any) && !(inm.given && inm.any)
+		if cerr := collection(m); (cerr == nil) != wantOK || (cerr != nil && cerr != errPreconditionFailed) {
+			t.Fatalf("collection, If-Match %q (%v), If-None-Match %q (%v): %v, want ok=%v", match, hasMatch, none, hasNone, cerr, wantOK)
 		}
 	})
 }

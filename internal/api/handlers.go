@@ -1,10 +1,12 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/clientes-api/clientes/internal/cliente"
+	"github.com/clientes-api/clientes/internal/store"
 )
 
 type clienteBody struct {
@@ -22,12 +24,20 @@ func serveCreate(s Store, w http.ResponseWriter, r *http.Request, _ map[string]s
 	if err != nil {
 		return err
 	}
+	cond, err := preconditions(r)
+	if err != nil {
+		return err
+	}
 	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
 	changes, err := cliente.DecodeCreate(body)
 	if err != nil {
+		return err
+	}
+	// Decided before anything is stored: a 412 uses up no key.
+	if err := collection(cond); err != nil {
 		return err
 	}
 	if !keyed {
@@ -66,8 +76,15 @@ func writeCreated(w http.ResponseWriter, id int64, etag, body string) {
 }
 
 func serveList(s Store, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	cond, err := preconditions(r)
+	if err != nil {
+		return err
+	}
 	after, limit, err := readPaging(r.URL.RawQuery)
 	if err != nil {
+		return err
+	}
+	if err := collection(cond); err != nil {
 		return err
 	}
 	page, err := s.List(r.Context(), after, limit)
@@ -88,7 +105,7 @@ func serveGet(s Store, w http.ResponseWriter, r *http.Request, params map[string
 	if err != nil {
 		return err
 	}
-	matches, err := ifNoneMatch(r)
+	cond, err := preconditions(r)
 	if err != nil {
 		return err
 	}
@@ -96,12 +113,17 @@ func serveGet(s Store, w http.ResponseWriter, r *http.Request, params map[string
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", quoteETag(c.ETag))
-	if matches(c.ETag) {
+	var matched *store.MatchedError
+	if err := cond.Check(c.ETag); errors.As(err, &matched) {
+		// RFC 9110 §15.4.5: a 304 carries the headers a 200 would have.
+		w.Header().Set("ETag", quoteETag(c.ETag))
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNotModified)
 		return nil
+	} else if err != nil {
+		return err
 	}
+	w.Header().Set("ETag", quoteETag(c.ETag))
 	writeJSON(w, http.StatusOK, clienteBody{Cliente: c})
 	return nil
 }
@@ -111,7 +133,7 @@ func serveUpdate(s Store, w http.ResponseWriter, r *http.Request, params map[str
 	if err != nil {
 		return err
 	}
-	cond, err := ifMatch(r)
+	cond, err := preconditions(r)
 	if err != nil {
 		return err
 	}
@@ -137,7 +159,7 @@ func serveDelete(s Store, w http.ResponseWriter, r *http.Request, params map[str
 	if err != nil {
 		return err
 	}
-	cond, err := ifMatch(r)
+	cond, err := preconditions(r)
 	if err != nil {
 		return err
 	}

@@ -83,43 +83,69 @@ func parseTagList(v string) (tagList, error) {
 	return l, nil
 }
 
-// ifMatch reads If-Match into the store's condition: strong comparison, so
-// weak tags never match, and only tags the store could have made are kept.
-func ifMatch(r *http.Request) (store.IfMatch, error) {
-	v, given := header(r, "If-Match")
-	if !given {
-		return store.IfMatch{}, nil
-	}
-	l, err := parseTagList(v)
-	if err != nil || l.any {
+// preconditions reads If-Match and If-None-Match into the store's terms:
+// If-Match by strong comparison, so weak tags never match; If-None-Match by
+// weak comparison, so W/"x" names "x". Only tags the store could have made
+// are kept: no other can ever be current.
+func preconditions(r *http.Request) (store.IfMatch, error) {
+	var m store.IfMatch
+	match, err := tagHeader(r, "If-Match", false)
+	if err != nil {
 		return store.IfMatch{}, err
 	}
-	m := store.IfMatch{Checked: true}
-	for _, t := range l.tags {
-		if !t.weak && store.IsETag(t.opaque) && !slices.Contains(m.Tags, t.opaque) {
-			m.Tags = append(m.Tags, t.opaque)
-		}
+	none, err := tagHeader(r, "If-None-Match", true)
+	if err != nil {
+		return store.IfMatch{}, err
 	}
-	if len(m.Tags) > store.MaxTags {
-		return store.IfMatch{}, errPrecondition
+	if match != nil && !match.any {
+		m.Checked, m.Tags = true, match.opaques
+	}
+	if none != nil {
+		m.NoneAny, m.NoneTags = none.any, none.opaques
 	}
 	return m, nil
 }
 
-// ifNoneMatch reads If-None-Match into a test of a current tag: weak
-// comparison, so W/"x" matches "x". With no header, nothing matches.
-func ifNoneMatch(r *http.Request) (func(etag string) bool, error) {
-	v, given := header(r, "If-None-Match")
+// parsedTags is a precondition header as the store takes it.
+type parsedTags struct {
+	any     bool
+	opaques []string
+}
+
+// tagHeader reads one precondition header; nil when it is not given. weak
+// says whether weak tags compare (If-None-Match) or never match (If-Match).
+func tagHeader(r *http.Request, name string, weak bool) (*parsedTags, error) {
+	v, given := header(r, name)
 	if !given {
-		return func(string) bool { return false }, nil
+		return nil, nil
 	}
 	l, err := parseTagList(v)
 	if err != nil {
 		return nil, err
 	}
-	return func(etag string) bool {
-		return l.any || slices.ContainsFunc(l.tags, func(t entityTag) bool { return t.opaque == etag })
-	}, nil
+	p := &parsedTags{any: l.any}
+	for _, t := range l.tags {
+		if (weak || !t.weak) && store.IsETag(t.opaque) && !slices.Contains(p.opaques, t.opaque) {
+			p.opaques = append(p.opaques, t.opaque)
+		}
+	}
+	if len(p.opaques) > store.MaxTags {
+		return nil, errPrecondition
+	}
+	return p, nil
+}
+
+// errPreconditionFailed: a precondition on the collection failed. It has no
+// entity tag, so If-Match with a list and If-None-Match: * fail there.
+var errPreconditionFailed = errors.New("api: precondition on the collection failed")
+
+// collection evaluates m on /api/clientes, which exists and has no entity
+// tag: If-Match: * and any If-None-Match list hold.
+func collection(m store.IfMatch) error {
+	if m.Checked || m.NoneAny {
+		return errPreconditionFailed
+	}
+	return nil
 }
 
 // MaxIdempotencyKey is the longest Idempotency-Key accepted.

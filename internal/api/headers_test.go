@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -48,7 +49,12 @@ func TestEntityTags(t *testing.T) {
 	}
 	im := func(v string) map[string]string { return map[string]string{"If-Match": v} }
 	inm := func(v string) map[string]string { return map[string]string{"If-None-Match": v} }
+	both := func(match, none string) map[string]string {
+		return map[string]string{"If-Match": match, "If-None-Match": none}
+	}
 	const stale = "El cliente fue modificado por otra solicitud"
+	const failed = "Precondición no cumplida"
+	const current = "the tag current at this step"
 	steps := []step{
 		{"GET carries the tag", get(nil), 200, "same", "", 1},
 		{"If-None-Match with the tag", get(inm(tag)), 304, "same", "", 1},
@@ -56,17 +62,40 @@ func TestEntityTags(t *testing.T) {
 		{"If-None-Match in a list", get(inm(otherTag + ", " + tag)), 304, "same", "", 1},
 		{"If-None-Match *", get(inm("*")), 304, "same", "", 1},
 		{"If-None-Match with another tag", get(inm(otherTag)), 200, "same", "", 1},
+		{"GET If-Match with the tag", get(im(tag)), 200, "same", "", 1},
+		{"GET If-Match *", get(im("*")), 200, "same", "", 1},
+		{"GET If-Match with another tag", get(im(otherTag)), 412, "same", stale, 1},
+		{"GET If-Match with the weak tag", get(im(weak)), 412, "same", stale, 1},
+		{"GET If-Match holds, If-None-Match fails", get(both(tag, tag)), 304, "same", "", 1},
+		{"GET If-Match fails first", get(both(otherTag, tag)), 412, "same", stale, 1},
 		{"PUT with another tag", put(im(otherTag)), 412, "same", stale, 1},
 		{"PUT with the weak tag", put(im(weak)), 412, "same", stale, 1},
 		{"DELETE with another tag", del(im(otherTag)), 412, "same", stale, 2},
+		{"PUT If-None-Match *", put(inm("*")), 412, "same", failed, 1},
+		{"PUT If-None-Match with the tag", put(inm(tag)), 412, "same", failed, 1},
+		{"PUT If-None-Match with the weak tag in a list", put(inm(otherTag + "," + weak)), 412, "same", failed, 1},
+		{"PUT If-Match fails before If-None-Match", put(both(otherTag, tag)), 412, "same", stale, 1},
+		{"PUT If-Match holds, If-None-Match fails", put(both(tag, tag)), 412, "same", failed, 1},
+		{"PUT If-Match *, If-None-Match *", put(both("*", "*")), 412, "same", failed, 1},
+		{"DELETE If-None-Match *", del(inm("*")), 412, "same", failed, 2},
+		{"DELETE If-None-Match with the weak tag", del(inm(weak)), 412, "same", failed, 2},
+		{"DELETE If-Match holds, If-None-Match fails", del(both(tag, tag)), 412, "same", failed, 2},
 		{"PUT with the tag in a list", put(im(otherTag + "," + tag)), 200, "new", "", 1},
 		{"PUT with the old tag", put(im(tag)), 412, "", stale, 1},
 		{"PUT with *", put(im("*")), 200, "new", "", 1},
 		{"PUT with no precondition", put(nil), 200, "new", "", 1},
+		{"PUT If-None-Match with another tag", put(inm(otherTag)), 200, "new", "", 1},
+		{"PUT If-None-Match with the old tag", put(inm(tag)), 200, "new", "", 1},
 		{"DELETE with the old tag", del(im(tag)), 412, "", stale, 2},
+		{"DELETE If-None-Match with the current tag", del(inm(current)), 412, "", failed, 2},
 	}
 	for _, st := range steps {
 		before := s.snapshot(t)
+		for k, v := range st.req.header {
+			if v == current {
+				st.req.header[k] = tag
+			}
+		}
 		resp := s.do(t, st.req)
 		got := resp.header.Get("ETag")
 		switch {
@@ -110,6 +139,82 @@ func TestEntityTags(t *testing.T) {
 	}
 }
 
+// TestCollectionPreconditions: /api/clientes exists and has no entity tag.
+// A failed precondition on the list or POST is a 412 that costs nothing,
+// writes nothing and uses up no Idempotency-Key; the route's own 400s come
+// first, and the 412 before a 422 or a replay.
+func TestCollectionPreconditions(t *testing.T) {
+	s := newServer(t)
+	const failed = `{"message":"Precondición no cumplida"}`
+	post := func(body string, h map[string]string) request {
+		return request{method: "POST", path: "/api/clientes", body: body, header: h}
+	}
+	list := func(query string, h map[string]string) request {
+		return request{method: "GET", path: "/api/clientes" + query, header: h}
+	}
+	const pedro = `{"nombres":"Pedro","apellidos":"Martínez"}`
+	const ana = `{"nombres":"Ana","apellidos":"García"}`
+	h := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name   string
+		req    request
+		status int
+		body   string // the whole body, or "" for any
+		trips  int    // -1: any
+	}{
+		{"list If-Match *", list("", h("If-Match", "*")), 200, "", 1},
+		{"list If-None-Match with a tag", list("", h("If-None-Match", otherTag)), 200, "", 1},
+		{"list If-None-Match with a weak tag", list("", h("If-None-Match", "W/"+otherTag)), 200, "", 1},
+		{"list If-Match with a tag", list("", h("If-Match", otherTag)), 412, failed, 0},
+		{"list If-Match with a tag not of the API's form", list("", h("If-Match", `"x"`)), 412, failed, 0},
+		{"list If-None-Match *", list("", h("If-None-Match", "*")), 412, failed, 0},
+		{"list If-Match * and If-None-Match *", list("", h("If-Match", "*", "If-None-Match", "*")), 412, failed, 0},
+		{"list: the header's syntax before paging", list("?limit=0", h("If-Match", "abc")), 400, `{"message":"Encabezado de precondición inválido"}`, 0},
+		{"list: paging before the 412", list("?limit=0", h("If-Match", otherTag)), 400, `{"message":"Parámetros de paginación inválidos"}`, 0},
+		{"POST If-Match with a tag", post(pedro, h("If-Match", otherTag)), 412, failed, 0},
+		{"POST If-None-Match *", post(pedro, h("If-None-Match", "*")), 412, failed, 0},
+		{"POST keyed If-None-Match *", post(pedro, h("If-None-Match", "*", "Idempotency-Key", "k")), 412, failed, 0},
+		{"POST: fields before the 412", post(`{"nombres":""}`, h("If-Match", otherTag)), 400, "", 0},
+		{"POST: Content-Type before the 412", post(pedro, h("If-Match", otherTag, "Content-Type", "text/plain")), 415, "", 0},
+		{"POST: the header's syntax before Content-Type", post(pedro, h("If-Match", "abc", "Content-Type", "text/plain")), 400, `{"message":"Encabezado de precondición inválido"}`, 0},
+		{"POST: the key's syntax first", post(pedro, h("If-Match", "abc", "Idempotency-Key", "a b")), 400, `{"message":"Idempotency-Key inválida"}`, 0},
+		{"POST If-Match *", post(pedro, h("If-Match", "*")), 201, "", 2},
+		{"POST If-None-Match with a tag", post(pedro, h("If-None-Match", otherTag)), 201, "", 2},
+		// The key was not used up by the 412 above.
+		{"POST keyed", post(pedro, h("Idempotency-Key", "k")), 201, "", 3},
+		{"POST keyed, a replay refused by If-Match", post(pedro, h("Idempotency-Key", "k", "If-Match", otherTag)), 412, failed, 0},
+		{"POST keyed, the 412 before the 422", post(ana, h("Idempotency-Key", "k", "If-None-Match", "*")), 412, failed, 0},
+		{"POST keyed, replayed", post(pedro, h("Idempotency-Key", "k", "If-None-Match", otherTag)), 201, "", -1},
+	} {
+		before := s.snapshot(t)
+		resp := s.do(t, tc.req)
+		if resp.status != tc.status || (tc.body != "" && resp.body != tc.body) {
+			t.Errorf("%s: = %d %s, want %d %s", tc.name, resp.status, resp.body, tc.status, tc.body)
+		}
+		if tc.trips >= 0 && dynamotest.Total(resp.trips) != tc.trips {
+			t.Errorf("%s: DynamoDB requests %v, want %d", tc.name, resp.trips, tc.trips)
+		}
+		if tc.status == 412 && resp.header.Get("ETag") != "" {
+			t.Errorf("%s: a 412 on the collection names an ETag %q", tc.name, resp.header.Get("ETag"))
+		}
+		if after := s.snapshot(t); tc.status != 201 && !reflect.DeepEqual(after, before) {
+			t.Errorf("%s: changed %+v into %+v", tc.name, before, after)
+		}
+		if tc.name == "POST keyed" && resp.header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("the key was used up by a 412: %v", resp.header)
+		}
+		if tc.name == "POST keyed, replayed" && resp.header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("no replay: %d %v %s", resp.status, resp.header, resp.body)
+		}
+	}
+}
+
 // TestSafeWriteBadHeaders: malformed precondition headers and keys are a
 // 400 in their place in the order of checks, cost nothing and change nothing.
 func TestSafeWriteBadHeaders(t *testing.T) {
@@ -133,6 +238,13 @@ func TestSafeWriteBadHeaders(t *testing.T) {
 		add(request{method: "PUT", path: "/api/clientes/1", body: `{"nombres":"X"}`, header: map[string]string{"If-Match": v}}, 400, badPrecondition)
 		add(request{method: "DELETE", path: "/api/clientes/1", header: map[string]string{"If-Match": v}}, 400, badPrecondition)
 		add(request{method: "GET", path: "/api/clientes/1", header: map[string]string{"If-None-Match": v}}, 400, badPrecondition)
+		add(request{method: "GET", path: "/api/clientes/1", header: map[string]string{"If-Match": v}}, 400, badPrecondition)
+		add(request{method: "PUT", path: "/api/clientes/1", body: `{"nombres":"X"}`, header: map[string]string{"If-None-Match": v}}, 400, badPrecondition)
+		add(request{method: "DELETE", path: "/api/clientes/1", header: map[string]string{"If-None-Match": v}}, 400, badPrecondition)
+		for _, h := range []string{"If-Match", "If-None-Match"} {
+			add(request{method: "GET", path: "/api/clientes", header: map[string]string{h: v}}, 400, badPrecondition)
+			add(request{method: "POST", path: "/api/clientes", body: `{"nombres":"A","apellidos":"B"}`, header: map[string]string{h: v}}, 400, badPrecondition)
+		}
 	}
 	for _, v := range []string{` `, `a b`, `""`, `"` + strings.Repeat("k", 256) + `"`, strings.Repeat("k", 256), "clave-ñ", "a\x7fb"} {
 		add(request{method: "POST", path: "/api/clientes", body: `{"nombres":"A","apellidos":"B"}`, header: map[string]string{"Idempotency-Key": v}}, 400, badKey)
@@ -151,6 +263,9 @@ func TestSafeWriteBadHeaders(t *testing.T) {
 		many[i] = fmt.Sprintf(`"%024x"`, i)
 	}
 	add(request{method: "PUT", path: "/api/clientes/1", body: `{"nombres":"X"}`, header: map[string]string{"If-Match": strings.Join(many, ",")}}, 400, badPrecondition)
+	add(request{method: "DELETE", path: "/api/clientes/1", header: map[string]string{"If-None-Match": strings.Join(many, ",")}}, 400, badPrecondition)
+	// A well-formed header with a bad one beside it: still the 400.
+	add(request{method: "GET", path: "/api/clientes/1", header: map[string]string{"If-Match": "*", "If-None-Match": "abc"}}, 400, badPrecondition)
 
 	for _, tc := range cases {
 		before := s.snapshot(t)

@@ -66,12 +66,43 @@ func NewClient(c Config, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, e
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = MaxAttempts
 			o.MaxBackoff = time.Second
+			o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(throttledTransaction))
 		}),
 	}
 	if c.Endpoint != "" {
 		opts.BaseEndpoint = aws.String(c.Endpoint)
 	}
 	return dynamodb.New(opts, optFns...), nil
+}
+
+// throttleReasons are the cancellation reasons of a transaction that mean
+// "slow down".
+var throttleReasons = map[string]bool{
+	"ThrottlingError":               true,
+	"ProvisionedThroughputExceeded": true,
+	"RequestLimitExceeded":          true,
+}
+
+// throttledTransaction makes a transaction that DynamoDB cancelled for
+// throttling retryable, as a throttled PutItem is: the SDK retries no
+// TransactionCanceledException, whatever its reasons. One that a condition
+// failed is not, as retrying cannot change it. (TransactionInProgressException,
+// a retry that met its own first attempt still running, the SDK retries.)
+func throttledTransaction(err error) aws.Ternary {
+	var canceled *types.TransactionCanceledException
+	if !errors.As(err, &canceled) {
+		return aws.UnknownTernary
+	}
+	throttled := false
+	for _, r := range canceled.CancellationReasons {
+		switch code := aws.ToString(r.Code); {
+		case code == "ConditionalCheckFailed":
+			return aws.FalseTernary
+		case throttleReasons[code]:
+			throttled = true
+		}
+	}
+	return aws.BoolTernary(throttled)
 }
 
 // FromEnv builds the Store a function uses, configured by the environment.

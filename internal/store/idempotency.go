@@ -125,6 +125,12 @@ func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemK
 	if err == nil {
 		return kept, false, nil
 	}
+	var inProgress *types.TransactionInProgressException
+	if errors.As(err, &inProgress) {
+		// The SDK's retries kept meeting this transaction's first attempt
+		// still running: the client may come back, as for a key in flight.
+		return Kept{}, false, fmt.Errorf("create with a key: %w: %w", ErrKeyInFlight, err)
+	}
 	var canceled *types.TransactionCanceledException
 	if !errors.As(err, &canceled) {
 		// The outcome may be unknown: the cliente holds this write's tag
@@ -136,11 +142,12 @@ func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemK
 	if !errors.As(err, &canceled) || len(canceled.CancellationReasons) != 2 {
 		return Kept{}, false, classify("create cliente "+strconv.FormatInt(id, 10)+" with a key", err)
 	}
+	if throttledTransaction(err).Bool() {
+		// Still throttled after the SDK's retries.
+		return Kept{}, false, fmt.Errorf("create with a key: %w: %w", ErrUnavailable, err)
+	}
 	for _, r := range canceled.CancellationReasons {
-		switch aws.ToString(r.Code) {
-		case "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
-			return Kept{}, false, fmt.Errorf("create with a key: %w: %w", ErrUnavailable, err)
-		case "TransactionConflict":
+		if aws.ToString(r.Code) == "TransactionConflict" {
 			// Another request is writing the same key (or id) this moment.
 			return Kept{}, false, fmt.Errorf("create with a key: %w: %w", ErrKeyInFlight, err)
 		}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"sync"
@@ -88,6 +89,88 @@ func TestIfMatch(t *testing.T) {
 			}
 			if _, err := s.Delete(ctx, created.ID, m); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("delete of a deleted cliente, %+v: %v, want not found", m, err)
+			}
+		}
+	})
+}
+
+// TestIfNoneMatch: If-None-Match is held in the write's own condition, on
+// both implementations: a match (or *) refuses the write with the current
+// tag, costing a read only where the failure comes back without the item;
+// no match writes in one request, even with both headers full, and survives
+// its own retry after a lost response.
+func TestIfNoneMatch(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *store.Store, b *dynamotest.Backend) {
+		ctx := context.Background()
+		created, err := s.Create(ctx, pedro())
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := "000000000000000000000000"
+		change := cliente.Changes{Nombres: set("Otro")}
+		for _, tc := range []struct {
+			name string
+			m    store.IfMatch
+			want error
+		}{
+			{"the current tag", store.IfMatch{NoneTags: []string{other, created.ETag}}, &store.MatchedError{ETag: created.ETag}},
+			{"*", store.IfMatch{NoneAny: true}, &store.MatchedError{ETag: created.ETag}},
+			{"If-Match holds, If-None-Match fails", store.IfMatch{Checked: true, Tags: []string{created.ETag}, NoneAny: true}, &store.MatchedError{ETag: created.ETag}},
+			{"If-Match fails first", store.IfMatch{Checked: true, Tags: []string{other}, NoneTags: []string{created.ETag}}, &store.StaleError{ETag: created.ETag}},
+		} {
+			b.Counts.Take()
+			if _, err := s.Update(ctx, created.ID, change, tc.m); !reflect.DeepEqual(err, tc.want) {
+				t.Errorf("update, %s: %v, want %v", tc.name, err, tc.want)
+			}
+			if got := b.Counts.Take(); got["UpdateItem"] != 1 || got["GetItem"] != failedCheckReads[b.Name]["update"] || dynamotest.Total(got) != 1+got["GetItem"] {
+				t.Errorf("update, %s: requests %v", tc.name, got)
+			}
+			if _, err := s.Delete(ctx, created.ID, tc.m); !reflect.DeepEqual(err, tc.want) {
+				t.Errorf("delete, %s: %v, want %v", tc.name, err, tc.want)
+			}
+			if got := b.Counts.Take(); got["DeleteItem"] != 1 || got["GetItem"] != failedCheckReads[b.Name]["delete"] || dynamotest.Total(got) != 1+got["GetItem"] {
+				t.Errorf("delete, %s: requests %v", tc.name, got)
+			}
+			if now, err := s.Get(ctx, created.ID); err != nil || !reflect.DeepEqual(now, created) {
+				t.Fatalf("after a refused write: %+v, %v; want it unchanged", now, err)
+			}
+		}
+
+		// Both lists as long as they may be, and the response lost once:
+		// the SDK's retry finds its own write and succeeds.
+		full := store.IfMatch{Checked: true}
+		for i := range store.MaxTags {
+			full.Tags = append(full.Tags, fmt.Sprintf("%024x", i+1))
+			full.NoneTags = append(full.NoneTags, fmt.Sprintf("%024x", i+1000))
+		}
+		full.Tags[store.MaxTags-1] = created.ETag
+		b.Faults.LoseResponse("UpdateItem", 1)
+		b.Counts.Take()
+		updated, err := s.Update(ctx, created.ID, change, full)
+		if err != nil || updated.Nombres != "Otro" || updated.ETag == created.ETag {
+			t.Fatalf("update with full lists, response lost once = %+v, %v", updated, err)
+		}
+		if b.Faults.Clear() != 1 {
+			t.Fatal("the response was not lost")
+		}
+		if got := b.Counts.Take(); dynamotest.Total(got) != 2 || got["UpdateItem"] != 2 {
+			t.Errorf("update with a lost response made %v, want two UpdateItem", got)
+		}
+		b.Counts.Take()
+		old, err := s.Delete(ctx, created.ID, store.IfMatch{NoneTags: []string{created.ETag}})
+		if err != nil || !reflect.DeepEqual(old, updated) {
+			t.Fatalf("delete with If-None-Match of an old tag = %+v, %v", old, err)
+		}
+		if got := b.Counts.Take(); dynamotest.Total(got) != 1 {
+			t.Errorf("a delete that holds made %v, want one DeleteItem", got)
+		}
+		// A missing id is not found, whatever If-None-Match says.
+		for _, m := range []store.IfMatch{{NoneAny: true}, {NoneTags: []string{other}}} {
+			if _, err := s.Update(ctx, created.ID, change, m); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("update of a deleted cliente, %+v: %v", m, err)
+			}
+			if _, err := s.Delete(ctx, created.ID, m); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("delete of a deleted cliente, %+v: %v", m, err)
 			}
 		}
 	})

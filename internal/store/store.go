@@ -290,10 +290,7 @@ func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes, m IfMat
 		}
 		sets = append(sets, a+" = :"+f.name, st+" = :"+f.name)
 	}
-	cond := "attribute_exists(" + name(names, SortKey) + ") AND " + readable(names, values)
-	if m.Checked {
-		cond += " AND (" + currentTagIn(names, values, m.Tags) + " OR " + name(names, etagAttr) + " = :etag)"
-	}
+	cond := m.condition(names, values) + " AND " + readable(names, values)
 	out, err := s.db.UpdateItem(work, &dynamodb.UpdateItemInput{
 		TableName:                           &s.table,
 		Key:                                 key(clienteKind, id),
@@ -320,10 +317,7 @@ func (s *Store) Delete(ctx context.Context, id int64, m IfMatch) (cliente.Client
 	defer done()
 	names := map[string]string{}
 	values := map[string]types.AttributeValue{}
-	cond := "attribute_exists(" + name(names, SortKey) + ") AND " + readable(names, values)
-	if m.Checked {
-		cond += " AND " + currentTagIn(names, values, m.Tags)
-	}
+	cond := m.condition(names, values) + " AND " + readable(names, values)
 	out, err := s.db.DeleteItem(work, &dynamodb.DeleteItemInput{
 		TableName:                           &s.table,
 		Key:                                 key(clienteKind, id),

@@ -60,9 +60,18 @@ func currentTagIn(names map[string]string, values map[string]types.AttributeValu
 	if len(tags) == 0 {
 		tags = []string{"-"} // no tag is "-": the condition can only fail
 	}
+	// Operands not yet taken: If-Match and If-None-Match may both be in
+	// one condition.
 	operands := make([]string, len(tags))
+	n := 0
 	for i, tag := range tags {
-		operands[i] = ":m" + strconv.Itoa(i)
+		for {
+			operands[i] = ":t" + strconv.Itoa(n)
+			n++
+			if _, taken := values[operands[i]]; !taken {
+				break
+			}
+		}
 		values[operands[i]] = &types.AttributeValueMemberS{Value: tag}
 	}
 	etag, stampTag := name(names, etagAttr), name(names, stampPrefix+etagAttr)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -11,16 +12,22 @@ import (
 	"github.com/clientes-api/clientes/internal/token"
 )
 
-// IfMatch limits a write to some versions of a cliente. The zero value
-// allows any version (no If-Match, or If-Match: *).
+// IfMatch holds a write's preconditions on the cliente's entity tag, as
+// If-Match and If-None-Match ask for them. The zero value allows any version
+// (no header, or If-Match: *).
 type IfMatch struct {
 	// Checked: the cliente's current entity tag must be one of Tags.
 	Checked bool
 	// Tags are opaque parts of entity tags; at most MaxTags, each IsETag.
 	Tags []string
+	// NoneAny: If-None-Match: *, which an existing cliente always fails.
+	NoneAny bool
+	// NoneTags: the current tag must be none of these (If-None-Match's list,
+	// weak comparison, so only the opaque parts); at most MaxTags, each IsETag.
+	NoneTags []string
 }
 
-// MaxTags is how many entity tags one condition may name: DynamoDB's IN takes
+// MaxTags is how many entity tags one header may name: DynamoDB's IN takes
 // at most 100 operands, and an update's retry check takes one of them.
 const MaxTags = 99
 
@@ -32,6 +39,35 @@ type StaleError struct {
 }
 
 func (e *StaleError) Error() string { return "store: cliente modified (current tag " + e.ETag + ")" }
+
+// MatchedError reports a request whose If-None-Match is * or names the
+// cliente's current entity tag: a GET is answered 304, a write is refused
+// and nothing is written.
+type MatchedError struct {
+	// ETag is the cliente's current entity tag.
+	ETag string
+}
+
+func (e *MatchedError) Error() string {
+	return "store: cliente matches If-None-Match (current tag " + e.ETag + ")"
+}
+
+// Check evaluates m as RFC 9110 §13.2.2 orders it, for a cliente whose
+// current entity tag is etag: If-Match first (a *StaleError), then
+// If-None-Match (a *MatchedError); nil when both hold.
+func (m IfMatch) Check(etag string) error {
+	if m.Checked && !slices.Contains(m.Tags, etag) {
+		return &StaleError{ETag: etag}
+	}
+	if m.NoneAny || slices.Contains(m.NoneTags, etag) {
+		return &MatchedError{ETag: etag}
+	}
+	return nil
+}
+
+// checked: m can fail for an existing cliente, so a failed condition needs
+// telling apart from a missing id.
+func (m IfMatch) checked() bool { return m.Checked || m.NoneAny || len(m.NoneTags) > 0 }
 
 const etagLen = 24
 
@@ -53,11 +89,38 @@ func IsETag(s string) bool {
 	return true
 }
 
+// condition is the write's condition expression: the cliente exists and m
+// holds. An update also passes the tag it writes (":etag" in values), which
+// a retry of the very same write finds after a lost response, so that the
+// retry succeeds rather than fail its own If-Match; the new tag is random, so
+// no If-None-Match names it.
+func (m IfMatch) condition(names map[string]string, values map[string]types.AttributeValue) string {
+	cond := "attribute_exists(" + name(names, SortKey) + ")"
+	if m.Checked {
+		// currentTagIn's condition comes in parentheses: DynamoDB refuses
+		// redundant ones.
+		match := currentTagIn(names, values, m.Tags)
+		if _, update := values[":etag"]; update {
+			match = "(" + match + " OR " + name(names, etagAttr) + " = :etag)"
+		}
+		cond += " AND " + match
+	}
+	switch {
+	case m.NoneAny:
+		// Always false beside attribute_exists: the write never happens,
+		// and the failure still tells a missing id from a 412.
+		cond += " AND attribute_not_exists(" + name(names, SortKey) + ")"
+	case len(m.NoneTags) > 0:
+		cond += " AND NOT " + currentTagIn(names, values, m.NoneTags)
+	}
+	return cond
+}
+
 // failed explains a failed write of cliente id. A failed condition means no
 // such cliente; or a stored item this code cannot read, which was therefore
-// left as it was; or, when m was checked, a stale tag. The item comes back
-// with the failure where the DynamoDB does that; elsewhere one consistent
-// read finds out, on this failure path only.
+// left as it was; or a precondition of m that failed, which m.Check tells.
+// The item comes back with the failure where the DynamoDB does that;
+// elsewhere one consistent read finds out, on this failure path only.
 func (s *Store) failed(ctx context.Context, op string, id int64, m IfMatch, err error) error {
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
@@ -79,10 +142,19 @@ func (s *Store) failed(ctx context.Context, op string, id int64, m IfMatch, err 
 	if err != nil {
 		return err
 	}
-	if !m.Checked {
+	if err := m.Check(c.ETag); err != nil {
+		return err
+	}
+	if !m.checked() {
 		// Readable and there, yet the condition failed: it changed shape
 		// between the write and the read. Nothing was written.
 		return fmt.Errorf("%s %d: condition failed on a readable item", op, id)
 	}
-	return &StaleError{ETag: c.ETag}
+	// The read found a version newer than the one the write failed on, which
+	// failed m; which header it failed is no longer known. Say stale when
+	// If-Match was given: a version has changed since the client's.
+	if m.Checked {
+		return &StaleError{ETag: c.ETag}
+	}
+	return &MatchedError{ETag: c.ETag}
 }

@@ -48,3 +48,16 @@ export const otherMessage: Unauthorized = { message: "Forbidden" };
 export function clienteURL(res: { url: string; headers: { get(name: string): string | null } }): URL {
   return new URL(res.headers.get("Location") ?? "", res.url);
 }
+
+// A 412 on the collection is never about a cliente; on GET one, a failed
+// If-None-Match is a 304, so its 412 is only a stale If-Match.
+type CollectionFailed = operations["listClientes"]["responses"][412]["content"]["application/json"];
+type GetFailed = operations["getCliente"]["responses"][412]["content"]["application/json"];
+type UpdateFailed = operations["updateCliente"]["responses"][412]["content"]["application/json"];
+export const collectionFailed: CollectionFailed = { message: "Precondición no cumplida" };
+// @ts-expect-error the collection has no entity tag, so no cliente was changed
+export const collectionStale: CollectionFailed = { message: "El cliente fue modificado por otra solicitud" };
+export const getStale: GetFailed = { message: "El cliente fue modificado por otra solicitud" };
+// @ts-expect-error GET answers a failed If-None-Match with a 304
+export const getNoneMatch: GetFailed = { message: "Precondición no cumplida" };
+export const updateNoneMatch: UpdateFailed = { message: "Precondición no cumplida" };

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/golang-jwt/jwt/v5"
@@ -97,6 +98,8 @@ type Authorizer struct {
 	cfg    Config
 	keys   keyfunc.Keyfunc
 	parser *jwt.Parser
+	// refresh allows a refresh of the keys for an unknown kid.
+	refresh *rate.Limiter
 }
 
 // New finds the issuer's keys and fetches them once, so a wrong issuer or
@@ -128,10 +131,13 @@ func New(ctx context.Context, cfg Config) (*Authorizer, error) {
 		Client:                    cfg.Client,
 		NoErrorReturnFirstHTTPReq: &failFirst,
 		RefreshInterval:           time.Hour,
-		RefreshUnknownKID:         rate.NewLimiter(rate.Every(cfg.RefreshEvery), 1),
-		// Past the limit, an unknown kid is refused at once rather than
-		// held waiting for the next allowed refresh.
-		RateLimitWaitMax: time.Millisecond,
+		// The library bounds its limiter's wait and the refresh itself by
+		// one deadline, RateLimitWaitMax, so a short one to refuse at once
+		// past the limit would also cut every refresh short. keyFor limits
+		// refreshes itself instead, refusing at once past the limit; the
+		// library's limiter never waits, and the deadline is the refresh's.
+		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
+		RateLimitWaitMax:  cfg.Client.Timeout,
 		RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
 			return func(ctx context.Context, err error) {
 				cfg.Log.WarnContext(ctx, "cannot refresh the JWKS", "url", u, "error", err)
@@ -142,8 +148,9 @@ func New(ctx context.Context, cfg Config) (*Authorizer, error) {
 		return nil, fmt.Errorf("jwtauth: keys from %s: %w", cfg.JWKSURL, err)
 	}
 	return &Authorizer{
-		cfg:  cfg,
-		keys: keys,
+		cfg:     cfg,
+		keys:    keys,
+		refresh: rate.NewLimiter(rate.Every(cfg.RefreshEvery), 1),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{"RS256"}),
 			jwt.WithIssuer(cfg.Issuer),
@@ -218,11 +225,23 @@ func (a *Authorizer) Authorize(r *http.Request, rt api.Route) (*events.APIGatewa
 func (a *Authorizer) keyFor(ctx context.Context) jwt.Keyfunc {
 	kf := a.keys.KeyfuncCtx(ctx)
 	return func(t *jwt.Token) (any, error) {
-		if kid, _ := t.Header["kid"].(string); kid == "" {
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
 			return nil, errors.New("no kid")
+		}
+		// An unknown kid makes kf refresh the keys: past the limit, the
+		// token is refused at once, with no fetch and no wait.
+		if !a.known(ctx, kid) && !a.refresh.Allow() {
+			return nil, fmt.Errorf("unknown kid %q, and the keys were refreshed lately", kid)
 		}
 		return kf(t)
 	}
+}
+
+// known reports whether kid is among the keys held, without a refresh.
+func (a *Authorizer) known(ctx context.Context, kid string) bool {
+	keys, err := a.keys.Storage().KeyReadAll(ctx)
+	return err == nil && slices.ContainsFunc(keys, func(k jwkset.JWK) bool { return k.Marshal().KID == kid })
 }
 
 // audienceOK: aud must name one of the audiences; a token without aud is

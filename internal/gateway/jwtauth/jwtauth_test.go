@@ -283,8 +283,9 @@ func must[T any](v T, err error) T {
 }
 
 // TestKeyRotation: a token signed with a new key is accepted once its kid is
-// in the JWKS, after one refresh; a flood of unknown kids then costs the
-// issuer no further fetch until the refresh limit allows one.
+// in the JWKS, after one refresh, from an issuer as slow as a distant one; a
+// flood of unknown kids then costs the issuer no further fetch until the
+// refresh limit allows one.
 func TestKeyRotation(t *testing.T) {
 	oldKey, newKey := rsaKey(t), rsaKey(t)
 	iss := jwtauthtest.NewIssuer(t, map[string]*rsa.PrivateKey{"old": oldKey})
@@ -302,6 +303,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatalf("old key: %d", s)
 	}
 	iss.Publish("new", newKey)
+	iss.Slow(200 * time.Millisecond)
 	if s := get(mint(t, newKey, "new", claims(iss.URL, "s", "clientes/read"))); s != 200 {
 		t.Fatalf("new key after rotation: %d, want 200", s)
 	}

@@ -25,6 +25,7 @@ type Issuer struct {
 	mu      sync.Mutex
 	keys    map[string]*rsa.PrivateKey // published, by kid
 	fetches atomic.Int32
+	delay   atomic.Int64 // before each JWKS answer, in nanoseconds
 }
 
 // NewIssuer publishes keys (by kid) until the test ends.
@@ -36,6 +37,7 @@ func NewIssuer(t testing.TB, keys map[string]*rsa.PrivateKey) *Issuer {
 	})
 	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
 		iss.fetches.Add(1)
+		time.Sleep(time.Duration(iss.delay.Load()))
 		iss.mu.Lock()
 		defer iss.mu.Unlock()
 		set := []map[string]string{}
@@ -60,6 +62,9 @@ func (iss *Issuer) Publish(kid string, k *rsa.PrivateKey) {
 	defer iss.mu.Unlock()
 	iss.keys[kid] = k
 }
+
+// Slow makes every later JWKS answer take d, as a distant issuer's does.
+func (iss *Issuer) Slow(d time.Duration) { iss.delay.Store(int64(d)) }
 
 // Fetches is how often the JWKS was fetched.
 func (iss *Issuer) Fetches() int { return int(iss.fetches.Load()) }
