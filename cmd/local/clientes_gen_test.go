@@ -1309,8 +1309,8 @@ type ListClientesParams struct {
 	IfMatch *CollectionIfMatch `json:"If-Match,omitempty"`
 
 	// IfNoneMatch The collection exists and has no entity tag: any list of entity tags
-	// holds, and `*` fails, `412 Precondición no cumplida` (on POST, before
-	// anything is stored). Anything that is not `*` or a list of entity tags,
+	// holds, and `*` fails: the list answers 304 with no body, POST `412
+	// Precondición no cumplida` before anything is stored. Anything that is not `*` or a list of entity tags,
 	// or a list of more than 99 distinct tags of the form this API gives, is
 	// `400 Encabezado de precondición inválido`.
 	IfNoneMatch *CollectionIfNoneMatch `json:"If-None-Match,omitempty"`
@@ -1397,8 +1397,8 @@ type CreateClienteParams struct {
 	IfMatch *CollectionIfMatch `json:"If-Match,omitempty"`
 
 	// IfNoneMatch The collection exists and has no entity tag: any list of entity tags
-	// holds, and `*` fails, `412 Precondición no cumplida` (on POST, before
-	// anything is stored). Anything that is not `*` or a list of entity tags,
+	// holds, and `*` fails: the list answers 304 with no body, POST `412
+	// Precondición no cumplida` before anything is stored. Anything that is not `*` or a list of entity tags,
 	// or a list of more than 99 distinct tags of the form this API gives, is
 	// `400 Encabezado de precondición inválido`.
 	IfNoneMatch *CollectionIfNoneMatch `json:"If-None-Match,omitempty"`
@@ -3339,6 +3339,9 @@ func ParseListClientesResponse(rsp *http.Response) (*ListClientesResponse, error
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {

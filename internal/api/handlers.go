@@ -84,7 +84,11 @@ func serveList(s Store, w http.ResponseWriter, r *http.Request, _ map[string]str
 	if err != nil {
 		return err
 	}
-	if err := collection(cond); err != nil {
+	if err := collection(cond); errors.Is(err, errNotModified) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	} else if err != nil {
 		return err
 	}
 	page, err := s.List(r.Context(), after, limit)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -139,11 +140,18 @@ func tagHeader(r *http.Request, name string, weak bool) (*parsedTags, error) {
 // entity tag, so If-Match with a list and If-None-Match: * fail there.
 var errPreconditionFailed = errors.New("api: precondition on the collection failed")
 
+// errNotModified: If-None-Match: * on the collection, which exists. The
+// list answers it 304, as a GET does; POST 412, as errPreconditionFailed.
+var errNotModified = fmt.Errorf("%w: If-None-Match: *", errPreconditionFailed)
+
 // collection evaluates m on /api/clientes, which exists and has no entity
-// tag: If-Match: * and any If-None-Match list hold.
+// tag: If-Match: * and any If-None-Match list hold; If-Match first.
 func collection(m store.IfMatch) error {
-	if m.Checked || m.NoneAny {
+	switch {
+	case m.Checked:
 		return errPreconditionFailed
+	case m.NoneAny:
+		return errNotModified
 	}
 	return nil
 }

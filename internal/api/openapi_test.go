@@ -256,6 +256,7 @@ func TestSpecStatusesAreReached(t *testing.T) {
 		{method: "GET", path: "/api/clientes"},
 		{method: "GET", path: "/api/clientes?limit=0"},
 		{method: "GET", path: "/api/clientes", header: map[string]string{"If-None-Match": "*"}},
+		{method: "GET", path: "/api/clientes", header: stale},
 		{method: "GET", path: "/api/clientes/1"},
 		{method: "GET", path: "/api/clientes/1", header: stale},
 		{method: "GET", path: "/api/clientes/1", header: map[string]string{"If-None-Match": "*"}},
