@@ -232,7 +232,7 @@ type localServer struct {
 }
 
 func startLocal(bin string, env ...string) (*localServer, error) {
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, "-port", "0") // a free port, on loopback
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
