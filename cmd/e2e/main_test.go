@@ -71,33 +71,25 @@ func startLocal(t *testing.T, env ...string) string {
 		_, port, _ := net.SplitHostPort(addrs[0])
 		cmd := exec.Command(localBin, "-port", port)
 		cmd.Env = append(os.Environ(), env...)
-		log := &loopback.Output{}
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Start(); err != nil {
+		c, err := loopback.Run(cmd, 20*time.Second, func(string) bool {
+			conn, err := net.Dial("tcp", addrs[0])
+			if err == nil {
+				conn.Close()
+			}
+			return err == nil
+		})
+		if err != nil {
 			return err
 		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
 		t.Cleanup(func() {
 			cmd.Process.Signal(os.Interrupt)
-			<-exited
+			<-c.Exited
 			if t.Failed() {
-				t.Logf("local server:\n%s", log)
+				t.Logf("local server:\n%s", c.Out)
 			}
 		})
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			select {
-			case <-exited:
-				return fmt.Errorf("%w\n%s", loopback.ErrExited, log)
-			default:
-			}
-			if c, err := net.Dial("tcp", addrs[0]); err == nil {
-				c.Close()
-				base = "http://" + addrs[0]
-				return nil
-			}
-		}
-		return fmt.Errorf("the local server did not listen on %s:\n%s", addrs[0], log)
+		base = "http://" + addrs[0]
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

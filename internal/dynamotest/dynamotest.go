@@ -102,7 +102,7 @@ func watch(t testing.TB, name string, h http.Handler) *Backend {
 var dynalite struct {
 	once     sync.Once
 	cmd      *exec.Cmd
-	exited   chan struct{}
+	exited   <-chan struct{}
 	endpoint string
 	err      error
 }
@@ -154,27 +154,14 @@ func runDynalite(node, cli, addr string) error {
 	// Tables stay CREATING for a while, as on AWS, so CreateTable's wait
 	// for ACTIVE is exercised; a short while keeps the tests quick.
 	cmd := exec.Command(node, cli, "--host", host, "--port", port, "--createTableMs", "50")
-	out := &loopback.Output{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return err
+	c, err := loopback.Run(cmd, 30*time.Second, func(out string) bool {
+		return strings.Contains(out, "listening at: http://"+addr)
+	})
+	if err != nil {
+		return fmt.Errorf("dynalite on %s: %w", addr, err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
-		if strings.Contains(out.String(), "listening at: http://"+addr) {
-			dynalite.cmd, dynalite.exited, dynalite.endpoint = cmd, exited, "http://"+addr
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("dynalite on %s: %w; its output:\n%s", addr, loopback.ErrExited, out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	cmd.Process.Kill()
-	<-exited
-	return fmt.Errorf("did not listen on %s within 30s; its output:\n%s", addr, out.String())
+	dynalite.cmd, dynalite.exited, dynalite.endpoint = cmd, c.Exited, "http://"+addr
+	return nil
 }
 
 // Main runs the tests of a package and then stops dynalite if they started

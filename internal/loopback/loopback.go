@@ -12,8 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // attempts is how many sets of ports Start tries.
@@ -50,6 +53,42 @@ func free(n int) ([]string, error) {
 		addrs[i] = ln.Addr().String()
 	}
 	return addrs, nil
+}
+
+// Child is a child process started by Run, and what it prints.
+type Child struct {
+	Cmd *exec.Cmd
+	Out *Output
+	// Exited is closed once the child has exited and been waited for.
+	Exited <-chan struct{}
+}
+
+// Run starts cmd, collecting what it prints, and waits up to wait for ready
+// to find it ready, given its output so far. When the child exits first, the
+// error wraps ErrExited, with the output, so that Start tries other ports;
+// when it is not ready in time, it is killed.
+func Run(cmd *exec.Cmd, wait time.Duration, ready func(out string) bool) (*Child, error) {
+	out := &Output{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	name := filepath.Base(cmd.Path)
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); {
+		if ready(out.String()) {
+			return &Child{Cmd: cmd, Out: out, Exited: exited}, nil
+		}
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("%s: %w; its output:\n%s", name, ErrExited, out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cmd.Process.Kill()
+	<-exited
+	return nil, fmt.Errorf("%s was not ready within %s; its output:\n%s", name, wait, out)
 }
 
 // Output collects what a child process prints, for its starter to read

@@ -3,7 +3,10 @@ package loopback
 import (
 	"errors"
 	"net"
+	"os/exec"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestStart(t *testing.T) {
@@ -62,5 +65,23 @@ func TestStartSkipsATakenPort(t *testing.T) {
 	})
 	if err != nil || first {
 		t.Fatalf("Start = %v", err)
+	}
+}
+
+// TestRun: a child is ready when its output says so; one that exits first
+// is ErrExited, for Start to try other ports; one never ready is killed.
+func TestRun(t *testing.T) {
+	c, err := Run(exec.Command("sh", "-c", "echo ready; exec sleep 5"), 5*time.Second, func(out string) bool { return strings.Contains(out, "ready") })
+	if err != nil || c.Out.String() != "ready\n" {
+		t.Fatalf("ready child: %v, %v", c, err)
+	}
+	c.Cmd.Process.Kill()
+	<-c.Exited
+	if _, err := Run(exec.Command("sh", "-c", "echo port taken"), 5*time.Second, func(string) bool { return false }); !errors.Is(err, ErrExited) || !strings.Contains(err.Error(), "port taken") {
+		t.Fatalf("exited child: %v, want ErrExited with its output", err)
+	}
+	start := time.Now()
+	if _, err := Run(exec.Command("sleep", "30"), 100*time.Millisecond, func(string) bool { return false }); err == nil || errors.Is(err, ErrExited) || time.Since(start) > 10*time.Second {
+		t.Fatalf("child never ready: %v after %s, want a time-out that kills it", err, time.Since(start))
 	}
 }

@@ -1,6 +1,7 @@
 package releases
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,7 +19,7 @@ type Server struct {
 	Release Release
 	URL     string // http://127.0.0.1:port, no trailing slash
 	cmd     *exec.Cmd
-	exited  chan struct{}
+	exited  <-chan struct{}
 	out     *loopback.Output
 }
 
@@ -60,30 +61,16 @@ func (s *Server) start(bin string, args []string, addr, endpoint, table string) 
 		"TABLE_NAME=" + table,
 		"AWS_REGION=us-east-1",
 	}
-	out := &loopback.Output{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	c, err := loopback.Run(cmd, time.Minute, func(out string) bool { return strings.Contains(out, ready) })
+	if errors.Is(err, loopback.ErrExited) && !strings.Contains(err.Error(), "cannot listen") {
+		// Not a port taken: trying other ports would not help.
+		return fmt.Errorf("exited before serving: %v", err)
+	}
+	if err != nil {
 		return err
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
-		if strings.Contains(out.String(), ready) {
-			s.URL, s.cmd, s.exited, s.out = "http://"+addr, cmd, exited, out
-			return nil
-		}
-		select {
-		case <-exited:
-			if strings.Contains(out.String(), "cannot listen") {
-				return fmt.Errorf("%w: %s", loopback.ErrExited, out.String())
-			}
-			return fmt.Errorf("exited before serving; its output:\n%s", out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	cmd.Process.Kill()
-	<-exited
-	return fmt.Errorf("did not serve on %s within a minute; its output:\n%s", addr, out.String())
+	s.URL, s.cmd, s.exited, s.out = "http://"+addr, cmd, c.Exited, c.Out
+	return nil
 }
 
 // stop asks the server to shut down as Ctrl-C does, and kills it if it has
