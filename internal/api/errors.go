@@ -56,7 +56,7 @@ func (rt Route) fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, e
 	case errors.As(err, &matched):
 		w.Header().Set("ETag", quoteETag(matched.ETag))
 		writeError(w, http.StatusPreconditionFailed, "Precondición no cumplida")
-	case errors.Is(err, errPreconditionFailed):
+	case errors.Is(err, errPreconditionFailed), errors.Is(err, errNotModified):
 		writeError(w, http.StatusPreconditionFailed, "Precondición no cumplida")
 	case errors.Is(err, store.ErrKeyReused):
 		writeError(w, http.StatusUnprocessableEntity, "Idempotency-Key ya usada con otra solicitud")

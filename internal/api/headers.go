@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -142,7 +141,9 @@ var errPreconditionFailed = errors.New("api: precondition on the collection fail
 
 // errNotModified: If-None-Match: * on the collection, which exists. The
 // list answers it 304, as a GET does; POST 412, as errPreconditionFailed.
-var errNotModified = fmt.Errorf("%w: If-None-Match: *", errPreconditionFailed)
+// (errors.New, not fmt.Errorf's wrapping: it initialises statically, and a
+// package init would keep every route's code in each function's binary.)
+var errNotModified = errors.New("api: If-None-Match: * on the collection")
 
 // collection evaluates m on /api/clientes, which exists and has no entity
 // tag: If-Match: * and any If-None-Match list hold; If-Match first.
