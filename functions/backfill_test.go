@@ -24,7 +24,8 @@ import (
 // TestBackfillCustomResource runs the backfill's bootstrap under
 // aws-lambda-rie as CloudFormation invokes a custom resource: it answers on
 // the event's response URL, SUCCESS after giving a 1.0.0 cliente its tag on
-// Create and Update, and SUCCESS without touching the table on Delete.
+// Create and Update, and SUCCESS without touching the table on Delete and on
+// the Update of a rollback. Its log lines are Lambda's JSON.
 func TestBackfillCustomResource(t *testing.T) {
 	bin := t.TempDir()
 	rie := filepath.Join(bin, "aws-lambda-rie")
@@ -78,11 +79,20 @@ func TestBackfillCustomResource(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer emu.Stop()
+	// Release is a version ARN of the backfill function; an Update that
+	// puts back an older one is CloudFormation rolling the stack back.
+	release := func(v string) map[string]any {
+		return map[string]any{"Release": "arn:aws:lambda:us-east-1:123456789012:function:clientes-BackfillFunction:" + v}
+	}
 	for _, tc := range []struct {
-		request  cfn.RequestType
-		retagged bool
+		request      cfn.RequestType
+		release, old string
+		retagged     bool
 	}{
-		{cfn.RequestCreate, true}, {cfn.RequestUpdate, true}, {cfn.RequestDelete, false},
+		{cfn.RequestCreate, "1", "", true},
+		{cfn.RequestUpdate, "3", "2", true},
+		{cfn.RequestUpdate, "2", "3", false}, // the rollback of a failed update
+		{cfn.RequestDelete, "3", "", false},
 	} {
 		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
 			t.Fatal(err)
@@ -91,6 +101,7 @@ func TestBackfillCustomResource(t *testing.T) {
 			RequestType: tc.request, RequestID: "r-" + string(tc.request), ResponseURL: cfnEndpoint.URL + "/answer",
 			StackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/clientes/x", LogicalResourceID: "Backfill",
 			PhysicalResourceID: "clientes-backfill", ResourceType: "Custom::Backfill",
+			ResourceProperties: release(tc.release), OldResourceProperties: release(tc.old),
 		})
 		ictx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		_, err := emu.Invoke(ictx, ev)
@@ -106,8 +117,11 @@ func TestBackfillCustomResource(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%s: no answer to CloudFormation\n%s", tc.request, emu.Log())
 		}
+		if checkLogLines(t, emu.Log()) == 0 {
+			t.Errorf("no JSON log line:\n%s", emu.Log())
+		}
 		if got := store.IsETag(tag()); got != tc.retagged {
-			t.Errorf("%s: tagged = %v, want %v", tc.request, got, tc.retagged)
+			t.Errorf("%s %s (was %s): tagged = %v, want %v", tc.request, tc.release, tc.old, got, tc.retagged)
 		}
 	}
 }

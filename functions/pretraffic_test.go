@@ -146,6 +146,9 @@ func TestPreTrafficHook(t *testing.T) {
 			if !strings.Contains(hook.Log(), tc.log) {
 				t.Errorf("the hook's log does not say %s:\n%s", tc.log, hook.Log())
 			}
+			if checkLogLines(t, hook.Log()) == 0 {
+				t.Errorf("the hook logged no JSON line:\n%s", hook.Log())
+			}
 			if tc.want == "Succeeded" && strings.Count(hook.Log(), `"msg":"probe passed"`) != len(pretraffic.Targets) {
 				t.Errorf("not every target was probed:\n%s", hook.Log())
 			}

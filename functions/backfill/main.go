@@ -3,6 +3,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/cfn"
@@ -15,6 +16,8 @@ import (
 
 func main() {
 	log := api.FunctionLog()
+	// cfn.LambdaWrap reports through the standard log: as JSON lines too.
+	slog.SetDefault(log)
 	s, err := store.FromEnv()
 	if err != nil {
 		log.Error("cannot start", "error", err)

@@ -4,16 +4,18 @@
 package main
 
 import (
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/clientes-api/clientes/internal/api"
 	"github.com/clientes-api/clientes/internal/pretraffic"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	// Lambda's log-level filter reads the same level and timestamp as in
+	// the functions' lines.
+	log := api.FunctionLog()
 	h, err := pretraffic.FromEnv(log)
 	if err != nil {
 		log.Error("cannot start", "error", err)

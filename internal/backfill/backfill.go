@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
@@ -32,13 +34,24 @@ func Handler(s *store.Store, log *slog.Logger) cfn.CustomResourceFunction {
 		if ev.RequestType == cfn.RequestDelete {
 			return PhysicalID, nil, nil
 		}
+		if rollingBack(ev) {
+			// CloudFormation puts the previous release back, which serves
+			// what the backfill already did: a second pass would only hold
+			// the rollback up, and could fail it.
+			log.InfoContext(ctx, "backfill skipped: the stack is rolling back", "release", ev.ResourceProperties["Release"])
+			return PhysicalID, nil, nil
+		}
 		if deadline, ok := ctx.Deadline(); ok {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithDeadline(ctx, deadline.Add(-Margin))
 			defer cancel()
 		}
 		done, err := s.Backfill(ctx, 0)
-		log.InfoContext(ctx, "backfill", "request", ev.RequestType, "read", done.Read, "retagged", done.Retagged,
+		level := slog.LevelInfo
+		if err != nil {
+			level = slog.LevelError
+		}
+		log.Log(ctx, level, "backfill", "request", ev.RequestType, "read", done.Read, "retagged", done.Retagged,
 			"unreadable_ids", done.Unreadable, "error", err)
 		if err != nil {
 			// Rerunning the deploy resumes: what is done stays done.
@@ -46,4 +59,22 @@ func Handler(s *store.Store, log *slog.Logger) cfn.CustomResourceFunction {
 		}
 		return PhysicalID, map[string]any{"Read": done.Read, "Retagged": done.Retagged, "Unreadable": len(done.Unreadable)}, nil
 	}
+}
+
+// rollingBack tells an Update that puts back an older release: its Release
+// (a version ARN of the backfill function, ending in the version number) is
+// older than the one it replaces.
+func rollingBack(ev cfn.Event) bool {
+	if ev.RequestType != cfn.RequestUpdate {
+		return false
+	}
+	version := func(props map[string]any) int {
+		arn, _ := props["Release"].(string)
+		n, err := strconv.Atoi(arn[strings.LastIndex(arn, ":")+1:])
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	return version(ev.ResourceProperties) < version(ev.OldResourceProperties)
 }
