@@ -138,7 +138,7 @@ func TestOpeningATableBackfillsIt(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), `"backfill":{"read":1,"retagged":1,"unreadable_ids":null}`) {
+	if !strings.Contains(out.String(), `"backfill":{"read":1,"retagged":1,"stamped":0,"unreadable_ids":null}`) {
 		t.Errorf("start-up log: %s", out.String())
 	}
 	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: map[string]types.AttributeValue{"pk": item["pk"], "id": item["id"]}, ConsistentRead: aws.Bool(true)})

@@ -101,7 +101,7 @@ func run(ctx context.Context, ln net.Listener, cfg store.Config, throttle gatewa
 	}
 	log.Info("serving the clientes API", "url", "http://"+ln.Addr().String(), "table", cfg.Table, "dynamodb", where,
 		"throttling_rate_limit", throttle.Rate, "throttling_burst_limit", throttle.Burst,
-		"backfill", slog.GroupValue(slog.Int("read", done.Read), slog.Int("retagged", done.Retagged), slog.Any("unreadable_ids", done.Unreadable)))
+		"backfill", slog.GroupValue(slog.Int("read", done.Read), slog.Int("retagged", done.Retagged), slog.Int("stamped", done.Stamped), slog.Any("unreadable_ids", done.Unreadable)))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -52,12 +52,12 @@ func Handler(s *store.Store, log *slog.Logger) cfn.CustomResourceFunction {
 			level = slog.LevelError
 		}
 		log.Log(ctx, level, "backfill", "request", ev.RequestType, "read", done.Read, "retagged", done.Retagged,
-			"unreadable_ids", done.Unreadable, "error", err)
+			"stamped", done.Stamped, "unreadable_ids", done.Unreadable, "error", err)
 		if err != nil {
 			// Rerunning the deploy resumes: what is done stays done.
 			return PhysicalID, nil, fmt.Errorf("backfill stopped after %d clientes (rerun the deploy to resume): %w", done.Read, err)
 		}
-		return PhysicalID, map[string]any{"Read": done.Read, "Retagged": done.Retagged, "Unreadable": len(done.Unreadable)}, nil
+		return PhysicalID, map[string]any{"Read": done.Read, "Retagged": done.Retagged, "Stamped": done.Stamped, "Unreadable": len(done.Unreadable)}, nil
 	}
 }
 

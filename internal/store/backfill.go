@@ -14,8 +14,8 @@ import (
 type Backfilled struct {
 	// Read is how many clientes it read; Retagged how many of them it gave
 	// a current tag (1.0.0's, without one, or whose tag a 1.0.0 write made
-	// stale).
-	Read, Retagged int
+	// stale); Stamped how many 1.1.0 tags it stamped, keeping them.
+	Read, Retagged, Stamped int
 	// Unreadable are the ids of items it cannot read and left as they are.
 	Unreadable []int64
 	// Next is the id to resume after when ctx ended first; 0 when done.
@@ -24,7 +24,8 @@ type Backfilled struct {
 
 // Backfill gives every cliente after the id `after` a current entity tag,
 // so that the previous release, which reads only tagged items, serves every
-// one of them. Each change is one conditional write on the item as read
+// one of them, and stamps every tag, so that an earlier release's write
+// makes it stale. Each change is one conditional write on the item as read
 // (retag), so it is safe under live traffic and idempotent: a cliente
 // written meanwhile has a tag already, and a second run changes nothing. It
 // resumes after Next when ctx ends first. Kept answers and the counter live
@@ -57,11 +58,21 @@ func (s *Store) Backfill(ctx context.Context, after int64) (Backfilled, error) {
 				continue
 			}
 			done.Read++
-			if !tagIsCurrent(item) {
+			switch {
+			case !tagIsCurrent(item):
 				if _, err := s.current(ctx, c.ID, item); err != nil {
 					return done, s.stopped(ctx, &done, err)
 				}
 				done.Retagged++
+			case unstamped(item):
+				// 1.1.0's tag, kept for the canary beside it, and stamped,
+				// so that a 1.0.0 write from now on makes it stale. A
+				// write racing this one needs no stamp from it.
+				_, err := s.retag(ctx, item, c.ETag)
+				if err != nil && !errors.Is(err, errChanged) {
+					return done, s.stopped(ctx, &done, err)
+				}
+				done.Stamped++
 			}
 			done.Next = c.ID
 		}

@@ -67,6 +67,9 @@ func NewClient(c Config, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, e
 			o.MaxAttempts = MaxAttempts
 			o.MaxBackoff = time.Second
 			o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(throttledTransaction))
+			// And with a throttle's backoff and retry cost, as a throttled
+			// PutItem is.
+			o.Throttles = append(o.Throttles, retry.IsErrorThrottleFunc(throttledTransaction))
 		}),
 	}
 	if c.Endpoint != "" {

@@ -132,12 +132,12 @@ func (s *Store) CreateOnce(ctx context.Context, c cliente.Changes, caller, idemK
 		return Kept{}, false, fmt.Errorf("create with a key: %w: %w", ErrKeyInFlight, err)
 	}
 	var canceled *types.TransactionCanceledException
-	if !errors.As(err, &canceled) {
-		// The outcome may be unknown: the cliente holds this write's tag
-		// if, and only if, the transaction (kept answer included) landed.
-		if _, err := s.settle(ctx, id, rec.ETag, err); err == nil {
-			return kept, false, nil
-		}
+	keyTaken := errors.As(err, &canceled) && len(canceled.CancellationReasons) == 2 &&
+		aws.ToString(canceled.CancellationReasons[1].Code) == "ConditionalCheckFailed"
+	if !keyTaken && s.settleCreate(ctx, rec, err) == nil {
+		// An earlier attempt landed, its answer lost: the cliente, and with
+		// it the kept answer (one transaction), is stored.
+		return kept, false, nil
 	}
 	if !errors.As(err, &canceled) || len(canceled.CancellationReasons) != 2 {
 		return Kept{}, false, classify("create cliente "+strconv.FormatInt(id, 10)+" with a key", err)

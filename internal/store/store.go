@@ -105,10 +105,10 @@ func (s *Store) Create(ctx context.Context, c cliente.Changes) (cliente.Cliente,
 		return cliente.Cliente{}, err
 	}
 	rec := s.newCliente(id, c)
-	_, err = s.db.PutItem(work, s.putNew(rec))
+	_, err = s.db.PutItem(work, s.putNew(rec), noBlindRetry)
 	if err != nil {
-		if stored, err := s.settle(ctx, id, rec.ETag, err); err == nil {
-			return stored, nil
+		if s.settleCreate(ctx, rec, err) == nil {
+			return rec, nil
 		}
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
@@ -179,11 +179,13 @@ func (s *Store) nextID(ctx context.Context) (int64, error) {
 // readable as soon as its create has answered. A cliente an earlier release
 // wrote gets its entity tag here, on the first read that hands one out.
 func (s *Store) Get(ctx context.Context, id int64) (cliente.Cliente, error) {
-	item, err := s.getItem(ctx, id)
+	work, done := budget(ctx)
+	defer done()
+	item, err := s.getItem(work, id)
 	if err != nil {
 		return cliente.Cliente{}, err
 	}
-	return s.current(ctx, id, item)
+	return s.current(work, id, item)
 }
 
 // getItem reads cliente id's item with a strongly consistent read.
@@ -300,7 +302,7 @@ func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes, m IfMat
 		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
+	}, noBlindRetry)
 	if err != nil {
 		if stored, err := s.settle(ctx, id, etag, err); err == nil {
 			return stored, nil

@@ -179,12 +179,12 @@ func unchanged(item map[string]types.AttributeValue, names map[string]string, va
 	return strings.Join(parts, " AND ")
 }
 
-// retag gives item, as read, a new entity tag and its stamp, provided no
+// retag gives item, as read, the entity tag tag and its stamp, provided no
 // write came in between; it returns the cliente with that tag, or
-// errChanged. It serves clientes an earlier release wrote (no tag, or one a
+// errChanged. With the item's own tag, it only stamps it. It serves clientes an earlier release wrote (no tag, or one a
 // 1.0.0 write made stale): on the GET that first hands out their tag, in the
 // backfill, and in a 412's answer.
-func (s *Store) retag(ctx context.Context, item map[string]types.AttributeValue) (cliente.Cliente, error) {
+func (s *Store) retag(ctx context.Context, item map[string]types.AttributeValue, tag string) (cliente.Cliente, error) {
 	c, err := fromItem(item)
 	if err != nil {
 		return c, err
@@ -193,7 +193,7 @@ func (s *Store) retag(ctx context.Context, item map[string]types.AttributeValue)
 	for k, v := range item {
 		next[k] = v
 	}
-	next[etagAttr] = &types.AttributeValueMemberS{Value: newETag()}
+	next[etagAttr] = &types.AttributeValueMemberS{Value: tag}
 	stamp(next)
 	names := map[string]string{}
 	values := map[string]types.AttributeValue{}
@@ -238,20 +238,39 @@ func prefixed(attrs []string) []string {
 // current returns the cliente in item with a current tag, retagging it when
 // it has none. A write racing the retag wins; then the item is read again,
 // a bounded number of times.
+//
+// A retag whose outcome is unknown is settled the same way, by reading
+// again: the item then has a current tag (this one or a racing write's) or
+// it is retagged anew; a read that hands out a tag never answers 5xx after
+// writing one.
 func (s *Store) current(ctx context.Context, id int64, item map[string]types.AttributeValue) (cliente.Cliente, error) {
 	for attempt := 0; ; attempt++ {
 		if tagIsCurrent(item) {
 			return fromItem(item)
 		}
-		c, err := s.retag(ctx, item)
-		if !errors.Is(err, errChanged) {
+		if _, err := fromItem(item); err != nil {
+			return cliente.Cliente{}, err // unreadable: nothing to tag
+		}
+		c, err := s.retag(ctx, item, newETag())
+		if err == nil || errors.Is(err, ErrUnavailable) {
 			return c, err
 		}
 		if attempt == 2 {
-			return c, fmt.Errorf("retag cliente %d: %w three times", id, err)
+			return c, fmt.Errorf("retag cliente %d three times: %w", id, err)
 		}
-		if item, err = s.getItem(ctx, id); err != nil {
+		rctx, cancel := settling(ctx)
+		item, err = s.getItem(rctx, id)
+		cancel()
+		if err != nil {
 			return cliente.Cliente{}, err
 		}
 	}
+}
+
+// unstamped reports an item that holds a tag but no stamp: tagged by 1.1.0,
+// whose later writes 1.0.0 could not make stale.
+func unstamped(item map[string]types.AttributeValue) bool {
+	_, stamp := item[stampPrefix+etagAttr]
+	_, tag := item[etagAttr].(*types.AttributeValueMemberS)
+	return tag && !stamp
 }
