@@ -4,7 +4,7 @@
 #           — the black-box suite against a deployment (needs only Go; docs/after-deploy.md)
 # make test — every test (also needs Python 3.11+ and Node.js 20.19+ or 22.12+ with npm; installs their tools,
 #             pinned, into .venv, tools/dynalite/node_modules and tools/openapi/node_modules)
-# make build, make deploy-guided, make deploy — need Go and Python 3, not Node.js
+# make build, make deploy-guided, make deploy — need Go and Python 3.11+, not Node.js
 
 GO      ?= go
 PORT    ?= 3000
@@ -41,9 +41,10 @@ FUZZ := internal/cliente:FuzzDecodeUpdate internal/cliente:FuzzDecodeCreate inte
 
 # Built, then exec'd: Ctrl-C reaches the server itself, which shuts down and
 # exits 0, so make reports no error (`go run` would exit 1 in between).
+# Quiet (@): its standard output is the server's JSON log alone.
 run:
-	$(GO) build -o bin/local ./cmd/local
-	exec bin/local -port $(PORT)
+	@$(GO) build -o bin/local ./cmd/local
+	@exec bin/local -port $(PORT)
 
 # Built, then exec'd, as run is: a Ctrl-C reaches the suite, which deletes
 # what it created before it exits. BASE_URL, TOKEN, READ_TOKEN and ORIGIN

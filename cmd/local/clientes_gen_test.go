@@ -19,13 +19,16 @@ import (
 
 // Defines values for CreateFailureMessage.
 const (
-	ErrorAlCrearCliente CreateFailureMessage = "Error al crear cliente"
+	CreateFailureMessageErrorAlCrearCliente CreateFailureMessage = "Error al crear cliente"
+	CreateFailureMessageInternalServerError CreateFailureMessage = "Internal Server Error"
 )
 
 // Valid indicates whether the value is a known member of the CreateFailureMessage enum.
 func (e CreateFailureMessage) Valid() bool {
 	switch e {
-	case ErrorAlCrearCliente:
+	case CreateFailureMessageErrorAlCrearCliente:
+		return true
+	case CreateFailureMessageInternalServerError:
 		return true
 	default:
 		return false
@@ -34,13 +37,16 @@ func (e CreateFailureMessage) Valid() bool {
 
 // Defines values for DeleteFailureMessage.
 const (
-	ErrorAlEliminarCliente DeleteFailureMessage = "Error al eliminar cliente"
+	DeleteFailureMessageErrorAlEliminarCliente DeleteFailureMessage = "Error al eliminar cliente"
+	DeleteFailureMessageInternalServerError    DeleteFailureMessage = "Internal Server Error"
 )
 
 // Valid indicates whether the value is a known member of the DeleteFailureMessage enum.
 func (e DeleteFailureMessage) Valid() bool {
 	switch e {
-	case ErrorAlEliminarCliente:
+	case DeleteFailureMessageErrorAlEliminarCliente:
+		return true
+	case DeleteFailureMessageInternalServerError:
 		return true
 	default:
 		return false
@@ -64,13 +70,16 @@ func (e FieldErrorsBodyMessage) Valid() bool {
 
 // Defines values for GetFailureMessage.
 const (
-	ErrorAlObtenerCliente GetFailureMessage = "Error al obtener cliente"
+	GetFailureMessageErrorAlObtenerCliente GetFailureMessage = "Error al obtener cliente"
+	GetFailureMessageInternalServerError   GetFailureMessage = "Internal Server Error"
 )
 
 // Valid indicates whether the value is a known member of the GetFailureMessage enum.
 func (e GetFailureMessage) Valid() bool {
 	switch e {
-	case ErrorAlObtenerCliente:
+	case GetFailureMessageErrorAlObtenerCliente:
+		return true
+	case GetFailureMessageInternalServerError:
 		return true
 	default:
 		return false
@@ -109,13 +118,16 @@ func (e KeyReusedMessage) Valid() bool {
 
 // Defines values for ListFailureMessage.
 const (
-	ErrorAlListarClientes ListFailureMessage = "Error al listar clientes"
+	ListFailureMessageErrorAlListarClientes ListFailureMessage = "Error al listar clientes"
+	ListFailureMessageInternalServerError   ListFailureMessage = "Internal Server Error"
 )
 
 // Valid indicates whether the value is a known member of the ListFailureMessage enum.
 func (e ListFailureMessage) Valid() bool {
 	switch e {
-	case ErrorAlListarClientes:
+	case ListFailureMessageErrorAlListarClientes:
+		return true
+	case ListFailureMessageInternalServerError:
 		return true
 	default:
 		return false
@@ -124,13 +136,16 @@ func (e ListFailureMessage) Valid() bool {
 
 // Defines values for UpdateFailureMessage.
 const (
-	ErrorAlActualizarCliente UpdateFailureMessage = "Error al actualizar cliente"
+	UpdateFailureMessageErrorAlActualizarCliente UpdateFailureMessage = "Error al actualizar cliente"
+	UpdateFailureMessageInternalServerError      UpdateFailureMessage = "Internal Server Error"
 )
 
 // Valid indicates whether the value is a known member of the UpdateFailureMessage enum.
 func (e UpdateFailureMessage) Valid() bool {
 	switch e {
-	case ErrorAlActualizarCliente:
+	case UpdateFailureMessageErrorAlActualizarCliente:
+		return true
+	case UpdateFailureMessageInternalServerError:
 		return true
 	default:
 		return false
@@ -209,12 +224,15 @@ func (e NotFoundMessage) Valid() bool {
 // Defines values for PayloadTooLargeMessage.
 const (
 	PayloadTooLargeMessageCuerpoDeLaSolicitudDemasiadoGrande PayloadTooLargeMessage = "Cuerpo de la solicitud demasiado grande"
+	PayloadTooLargeMessageRequestEntityTooLarge              PayloadTooLargeMessage = "Request Entity Too Large"
 )
 
 // Valid indicates whether the value is a known member of the PayloadTooLargeMessage enum.
 func (e PayloadTooLargeMessage) Valid() bool {
 	switch e {
 	case PayloadTooLargeMessageCuerpoDeLaSolicitudDemasiadoGrande:
+		return true
+	case PayloadTooLargeMessageRequestEntityTooLarge:
 		return true
 	default:
 		return false
@@ -497,12 +515,15 @@ func (e CreateCliente412JSONResponseBodyMessage) Valid() bool {
 // Defines values for CreateCliente413JSONResponseBodyMessage.
 const (
 	CreateCliente413JSONResponseBodyMessageCuerpoDeLaSolicitudDemasiadoGrande CreateCliente413JSONResponseBodyMessage = "Cuerpo de la solicitud demasiado grande"
+	CreateCliente413JSONResponseBodyMessageRequestEntityTooLarge              CreateCliente413JSONResponseBodyMessage = "Request Entity Too Large"
 )
 
 // Valid indicates whether the value is a known member of the CreateCliente413JSONResponseBodyMessage enum.
 func (e CreateCliente413JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case CreateCliente413JSONResponseBodyMessageCuerpoDeLaSolicitudDemasiadoGrande:
+		return true
+	case CreateCliente413JSONResponseBodyMessageRequestEntityTooLarge:
 		return true
 	default:
 		return false
@@ -911,12 +932,15 @@ func (e UpdateCliente412JSONResponseBodyMessage) Valid() bool {
 // Defines values for UpdateCliente413JSONResponseBodyMessage.
 const (
 	UpdateCliente413JSONResponseBodyMessageCuerpoDeLaSolicitudDemasiadoGrande UpdateCliente413JSONResponseBodyMessage = "Cuerpo de la solicitud demasiado grande"
+	UpdateCliente413JSONResponseBodyMessageRequestEntityTooLarge              UpdateCliente413JSONResponseBodyMessage = "Request Entity Too Large"
 )
 
 // Valid indicates whether the value is a known member of the UpdateCliente413JSONResponseBodyMessage enum.
 func (e UpdateCliente413JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case UpdateCliente413JSONResponseBodyMessageCuerpoDeLaSolicitudDemasiadoGrande:
+		return true
+	case UpdateCliente413JSONResponseBodyMessageRequestEntityTooLarge:
 		return true
 	default:
 		return false
@@ -2521,6 +2545,11 @@ type ListClientesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListClientesResponse403Headers the declared response headers of an HTTP 403 response for ListClientes
+type ListClientesResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // ListClientesResponse503Headers the declared response headers of an HTTP 503 response for ListClientes
 type ListClientesResponse503Headers struct {
 	RetryAfter int
@@ -2554,6 +2583,8 @@ type ListClientesResponse struct {
 	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListClientesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListClientesResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListClientesResponse503Headers
 }
@@ -2646,6 +2677,11 @@ type CreateClienteResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateClienteResponse403Headers the declared response headers of an HTTP 403 response for CreateCliente
+type CreateClienteResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // CreateClienteResponse409Headers the declared response headers of an HTTP 409 response for CreateCliente
 type CreateClienteResponse409Headers struct {
 	RetryAfter int
@@ -2691,6 +2727,8 @@ type CreateClienteResponse struct {
 	Headers201 *CreateClienteResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateClienteResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateClienteResponse403Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateClienteResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -2795,6 +2833,11 @@ type DeleteClienteResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteClienteResponse403Headers the declared response headers of an HTTP 403 response for DeleteCliente
+type DeleteClienteResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // DeleteClienteResponse412Headers the declared response headers of an HTTP 412 response for DeleteCliente
 type DeleteClienteResponse412Headers struct {
 	ETag string
@@ -2832,6 +2875,8 @@ type DeleteClienteResponse struct {
 	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteClienteResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteClienteResponse403Headers
 	// Headers412 the parsed response headers for an HTTP 412 response
 	Headers412 *DeleteClienteResponse412Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -2931,6 +2976,11 @@ type GetClienteResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetClienteResponse403Headers the declared response headers of an HTTP 403 response for GetCliente
+type GetClienteResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // GetClienteResponse412Headers the declared response headers of an HTTP 412 response for GetCliente
 type GetClienteResponse412Headers struct {
 	ETag string
@@ -2971,6 +3021,8 @@ type GetClienteResponse struct {
 	Headers304 *GetClienteResponse304Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetClienteResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetClienteResponse403Headers
 	// Headers412 the parsed response headers for an HTTP 412 response
 	Headers412 *GetClienteResponse412Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -3064,6 +3116,11 @@ type UpdateClienteResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateClienteResponse403Headers the declared response headers of an HTTP 403 response for UpdateCliente
+type UpdateClienteResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // UpdateClienteResponse412Headers the declared response headers of an HTTP 412 response for UpdateCliente
 type UpdateClienteResponse412Headers struct {
 	ETag string
@@ -3107,6 +3164,8 @@ type UpdateClienteResponse struct {
 	Headers200 *UpdateClienteResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateClienteResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateClienteResponse403Headers
 	// Headers412 the parsed response headers for an HTTP 412 response
 	Headers412 *UpdateClienteResponse412Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -3407,6 +3466,16 @@ func ParseListClientesResponse(rsp *http.Response) (*ListClientesResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListClientesResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListClientesResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3561,6 +3630,16 @@ func ParseCreateClienteResponse(rsp *http.Response) (*CreateClienteResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateClienteResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateClienteResponse409Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -3680,6 +3759,16 @@ func ParseDeleteClienteResponse(rsp *http.Response) (*DeleteClienteResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteClienteResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 412:
 		var headers DeleteClienteResponse412Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
@@ -3821,6 +3910,16 @@ func ParseGetClienteResponse(rsp *http.Response) (*GetClienteResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetClienteResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 412:
 		var headers GetClienteResponse412Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
@@ -3964,6 +4063,16 @@ func ParseUpdateClienteResponse(rsp *http.Response) (*UpdateClienteResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateClienteResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 412:
 		var headers UpdateClienteResponse412Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {

@@ -83,3 +83,23 @@ func checkIgnoreFile(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSpecVersionIsTheRelease: openapi.yaml's info.version is the newest
+// release in CHANGELOG.md, the version generated clients carry.
+func TestSpecVersionIsTheRelease(t *testing.T) {
+	current, _, err := releases.Lineup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := releases.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := os.ReadFile(filepath.Join(root, "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "\n  version: " + current.Version + "\n"; !strings.Contains(string(spec), want) {
+		t.Errorf("openapi.yaml's info.version is not %s, CHANGELOG.md's newest release", current.Version)
+	}
+}

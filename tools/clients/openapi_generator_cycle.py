@@ -7,7 +7,7 @@ repository root, with Java 17:
     java -jar /tmp/og/openapi-generator-cli-7.17.0.jar generate -g python -i openapi.yaml \
         -o /tmp/og/out --package-name clientes_ogen
     python3 -m venv /tmp/og/venv && /tmp/og/venv/bin/pip install -r /tmp/og/out/requirements.txt
-    go build -o /tmp/og/local ./cmd/local && /tmp/og/local -addr 127.0.0.1:3001 &
+    go build -o /tmp/og/local ./cmd/local && /tmp/og/local -port 3001 &
     PYTHONPATH=/tmp/og/out /tmp/og/venv/bin/python tools/clients/openapi_generator_cycle.py http://127.0.0.1:3001
 
 on an empty table (a fresh server). Any step that goes wrong exits non-zero,
