@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -280,7 +281,7 @@ func (s *Store) Update(ctx context.Context, id int64, c cliente.Changes, m IfMat
 			values[":"+f.name] = &types.AttributeValueMemberNULL{Value: true}
 		case f.field.Set:
 			values[":"+f.name] = &types.AttributeValueMemberS{Value: *f.field.Value}
-		case isNullable(f.name):
+		case slices.Contains(nullable, f.name):
 			// Kept as it is, but NULL where an earlier release left it out,
 			// so that the stamp has a value to compare.
 			values[":nulo"] = &types.AttributeValueMemberNULL{Value: true}

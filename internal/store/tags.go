@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,7 +80,7 @@ func currentTagIn(names map[string]string, values map[string]types.AttributeValu
 	for _, attr := range stamped[1:] {
 		a, s := name(names, attr), name(names, stampPrefix+attr)
 		eq := s + " = " + a
-		if isNullable(attr) {
+		if slices.Contains(nullable, attr) {
 			null := typeOperand(values, typeNULL)
 			eq = "(" + eq + " OR (attribute_type(" + s + ", " + null + ") AND attribute_type(" + a + ", " + null + ")))"
 		}
@@ -102,15 +103,6 @@ func readable(names map[string]string, values map[string]types.AttributeValue) s
 		parts = append(parts, "(attribute_not_exists("+a+") OR attribute_type("+a+", "+str+") OR attribute_type("+a+", "+null+"))")
 	}
 	return strings.Join(parts, " AND ")
-}
-
-func isNullable(attr string) bool {
-	for _, n := range nullable {
-		if n == attr {
-			return true
-		}
-	}
-	return false
 }
 
 // tagIsCurrent reports whether item's stored tag describes it: there is one,
