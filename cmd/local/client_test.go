@@ -17,9 +17,10 @@ import (
 	"github.com/clientes-api/clientes/internal/store"
 )
 
-// serve runs the local server as `make run` does, on cfg, until the test
-// ends, then checks that it shut down cleanly. It returns the base URL.
-func serve(t *testing.T, cfg store.Config) string {
+// serve runs the local server as `make run` does, on cfg and with throttle,
+// on a free loopback port until the test ends, then checks that it shut
+// down cleanly. It returns the base URL.
+func serve(t *testing.T, cfg store.Config, throttle gateway.Throttle) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -27,7 +28,7 @@ func serve(t *testing.T, cfg store.Config) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, ln, cfg, gateway.Throttle{}, slog.New(slog.DiscardHandler)) }()
+	go func() { done <- run(ctx, ln, cfg, throttle, slog.New(slog.DiscardHandler)) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -48,7 +49,7 @@ func serve(t *testing.T, cfg store.Config) string {
 // delete; with the spec's headers for safe writes (Idempotency-Key,
 // If-Match) as the generated client sends them.
 func TestGeneratedClient(t *testing.T) {
-	base := serve(t, store.Config{Table: "generated-client", Region: "us-east-1"})
+	base := serve(t, store.Config{Table: "generated-client", Region: "us-east-1"}, gateway.Throttle{})
 	c, err := NewClientWithResponses(base)
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,22 +44,8 @@ func TestOpenAPIPythonClient(t *testing.T) {
 		t.Fatalf("openapi-python-client generate (%v):\n%s", err, out)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	cfg := store.Config{Table: "python-client", Region: "us-east-1"}
-	go func() { done <- run(ctx, ln, cfg, gateway.DefaultThrottle, slog.New(slog.DiscardHandler)) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-
-	cmd = exec.Command(filepath.Join(venv, "python"), script, "http://"+ln.Addr().String(), "clientes_api")
+	base := serve(t, store.Config{Table: "python-client", Region: "us-east-1"}, gateway.DefaultThrottle)
+	cmd = exec.Command(filepath.Join(venv, "python"), script, base, "clientes_api")
 	cmd.Dir, cmd.Env = dir, append(env, "PYTHONPATH="+dir)
 	out, err = cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "cycle: ok") {

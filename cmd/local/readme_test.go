@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,7 +182,9 @@ func TestDocExamples(t *testing.T) {
 // returns what each printed (standard output and error), line by line.
 func runExamples(t *testing.T, root string, blocks []example) [][]string {
 	t.Helper()
-	base := startLocal(t)
+	// As `make run` does: embedded minidyn, an empty table, no access
+	// control, the template's throttling.
+	base := serve(t, store.Config{Table: "clientes", Region: "us-east-1"}, gateway.DefaultThrottle)
 	const sep = "\x1eEXAMPLE-END\x1e"
 	var script strings.Builder
 	for _, b := range blocks {
@@ -212,28 +212,6 @@ func runExamples(t *testing.T, root string, blocks []example) [][]string {
 		}
 	}
 	return got
-}
-
-// startLocal serves the API as `make run` does (embedded minidyn, an empty
-// table, no access control) on a free loopback port, until the test ends.
-func startLocal(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, ln, store.Config{Table: "clientes", Region: "us-east-1"}, gateway.DefaultThrottle, slog.New(slog.DiscardHandler))
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("local server: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
 }
 
 func TestMatchOutput(t *testing.T) {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,28 +31,14 @@ func TestSchemathesis(t *testing.T) {
 	if maxTime == "" {
 		maxTime = "60"
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, ln, store.Config{Table: "schemathesis", Region: "us-east-1"}, gateway.Throttle{}, slog.New(slog.DiscardHandler))
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	base := serve(t, store.Config{Table: "schemathesis", Region: "us-east-1"}, gateway.Throttle{})
 
 	config, err := filepath.Abs("testdata/schemathesis.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(st, "--config-file", config, "run", spec,
-		"--url", "http://"+ln.Addr().String(),
+		"--url", base,
 		"--max-time", maxTime,
 		"--warnings", "off",
 		"--no-color")
