@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -211,5 +212,28 @@ func TestConditionFailuresAreNotRetried(t *testing.T) {
 	}
 	if resp.status < 500 {
 		t.Fatalf("= %d %s; the injected cancellation names no kept answer, so this is a failure", resp.status, resp.body)
+	}
+}
+
+// TestHeadersAsDelivered: behind Lambda, a header is read as API Gateway
+// delivered it in the event, not as the adapter rebuilds it (split at every
+// comma, the pieces trimmed): "a, b" holds a space, which no
+// Idempotency-Key may, while "a,b" is a key.
+func TestHeadersAsDelivered(t *testing.T) {
+	reached := errors.New("the store was reached")
+	for _, tc := range []struct {
+		key    string
+		status int
+	}{
+		{"a, b", 400},
+		{"a,b", 500}, // a valid key: the store is asked, and fails
+		{" a ", 500},
+	} {
+		ev := gatewayEvent(routeRequests["POST /api/clientes"])
+		ev.Headers["idempotency-key"] = tc.key
+		resp, err := api.Lambda(api.Create.Handler(fakeStore{err: reached}, discard), discard)(context.Background(), ev)
+		if err != nil || resp.StatusCode != tc.status {
+			t.Errorf("Idempotency-Key %q: %d %s, %v; want %d", tc.key, resp.StatusCode, resp.Body, err, tc.status)
+		}
 	}
 }

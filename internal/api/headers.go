@@ -26,10 +26,16 @@ type tagList struct {
 	tags []entityTag
 }
 
-// header joins the values of a request header with commas, as API Gateway
-// joins a repeated header, so that both readings are the same. given is
-// false when the request has no such header.
+// header is a request header's value as API Gateway delivered it: behind
+// Lambda, the event's own (names in lower case, a repeated header joined by
+// commas), since the adapter splits every value at its commas and trims the
+// pieces, so "a, b" would read as "a,b"; served directly, the values joined
+// by commas as API Gateway joins them. given is false when there is none.
 func header(r *http.Request, name string) (v string, given bool) {
+	if event, ok := r.Context().Value(eventHeaders{}).(map[string]string); ok {
+		v, given = event[strings.ToLower(name)]
+		return v, given
+	}
 	values, given := r.Header[http.CanonicalHeaderKey(name)]
 	return strings.Join(values, ","), given
 }
@@ -105,6 +111,9 @@ func preconditions(r *http.Request) (store.IfMatch, error) {
 	}
 	return m, nil
 }
+
+// eventHeaders keys the headers of the Lambda event a request was made of.
+type eventHeaders struct{}
 
 // parsedTags is a precondition header as the store takes it.
 type parsedTags struct {

@@ -37,7 +37,7 @@ func Lambda(h http.Handler, log *slog.Logger) LambdaHandler {
 			ctx, cancel = context.WithDeadline(ctx, deadline.Add(-DeadlineMargin))
 			defer cancel()
 		}
-		resp, err := adapter.ProxyWithContext(ctx, ev)
+		resp, err := adapter.ProxyWithContext(context.WithValue(ctx, eventHeaders{}, ev.Headers), ev)
 		if err != nil {
 			// Only an event no HTTP request can be made of gets here (a body
 			// that is not base64, a control character in the query).
