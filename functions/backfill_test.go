@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -27,15 +25,7 @@ import (
 // Create and Update, and SUCCESS without touching the table on Delete and on
 // the Update of a rollback. Its log lines are Lambda's JSON.
 func TestBackfillCustomResource(t *testing.T) {
-	bin := t.TempDir()
-	rie := filepath.Join(bin, "aws-lambda-rie")
-	if err := lambdatest.BuildEmulator("..", rie); err != nil {
-		t.Fatal(err)
-	}
-	bootstrap := filepath.Join(bin, "backfill", "bootstrap")
-	if err := lambdatest.Build("..", "./functions/backfill", bootstrap, "linux", runtime.GOARCH); err != nil {
-		t.Fatal(err)
-	}
+	rie, bootstrap := built(t, "backfill")
 	answers := make(chan cfn.Response, 1)
 	cfnEndpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var resp cfn.Response

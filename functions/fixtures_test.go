@@ -25,7 +25,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(dynamotest.Main(m))
+	code := dynamotest.Main(m)
+	if builds.dir != "" {
+		os.RemoveAll(builds.dir)
+	}
+	os.Exit(code)
 }
 
 // deployed is how template.yaml deploys each route: the function's logical

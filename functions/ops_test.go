@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -518,16 +517,8 @@ func TestSafeDeploys(t *testing.T) {
 // and timestamp Lambda's log-level filter reads (checkLogLines). Lambda keeps
 // a custom runtime's JSON lines as written under the JSON log format.
 func TestFailureLogLine(t *testing.T) {
-	bin := t.TempDir()
-	rie := filepath.Join(bin, "aws-lambda-rie")
-	if err := lambdatest.BuildEmulator("..", rie); err != nil {
-		t.Fatal(err)
-	}
 	rt := api.Get
-	bootstrap := filepath.Join(bin, "bootstrap")
-	if err := lambdatest.Build("..", "./functions/"+deployed[rt.Key()].Dir, bootstrap, "linux", runtime.GOARCH); err != nil {
-		t.Fatal(err)
-	}
+	rie, bootstrap := built(t, deployed[rt.Key()].Dir)
 	backend := dynamotest.Dynalite(t)
 	emu, err := lambdatest.Start(rie, bootstrap, []string{
 		"TABLE_NAME=no-such-table",

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,17 +23,10 @@ import (
 // Succeeded; every way a version can fail its probes makes it report
 // Failed, and so does its own deadline coming near.
 func TestPreTrafficHook(t *testing.T) {
-	bin := t.TempDir()
-	rie := filepath.Join(bin, "aws-lambda-rie")
-	if err := lambdatest.BuildEmulator("..", rie); err != nil {
-		t.Fatal(err)
-	}
+	var rie string
 	bootstrap := map[string]string{}
 	for _, dir := range []string{"create", "list", "get", "update", "delete", "pretraffic"} {
-		bootstrap[dir] = filepath.Join(bin, dir, "bootstrap")
-		if err := lambdatest.Build("..", "./functions/"+dir, bootstrap[dir], "linux", runtime.GOARCH); err != nil {
-			t.Fatal(err)
-		}
+		rie, bootstrap[dir] = built(t, dir)
 	}
 	backend := dynamotest.Minidyn(t)
 	db := backend.Client(t)

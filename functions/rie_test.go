@@ -3,10 +3,12 @@ package functions_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,21 +24,11 @@ import (
 // function pointed at dynalite through its environment, as on AWS.
 func TestFixturesUnderEmulator(t *testing.T) {
 	fixtures := fixtures(t)
-	bin := t.TempDir()
-	rie := filepath.Join(bin, "aws-lambda-rie")
-	if err := lambdatest.BuildEmulator("..", rie); err != nil {
-		t.Fatal(err)
-	}
+	var rie string
 	bootstraps := map[string]string{}
 	for _, f := range fixtures {
-		if _, ok := bootstraps[deployed[f.route.Key()].Dir]; ok {
-			continue
-		}
-		out := filepath.Join(bin, deployed[f.route.Key()].Dir, "bootstrap")
-		if err := lambdatest.Build("..", "./functions/"+deployed[f.route.Key()].Dir, out, "linux", runtime.GOARCH); err != nil {
-			t.Fatal(err)
-		}
-		bootstraps[deployed[f.route.Key()].Dir] = out
+		dir := deployed[f.route.Key()].Dir
+		rie, bootstraps[dir] = built(t, dir)
 	}
 	// dynalite, the implementation apart from the one the in-process run
 	// uses; minidyn for the fixtures that need transactions, which
@@ -102,4 +94,44 @@ func checkLogLines(t *testing.T, log string) int {
 		}
 	}
 	return n
+}
+
+// builds are what this package's tests run under aws-lambda-rie: the
+// emulator and each function's bootstrap, built as Lambda runs them, once
+// per test binary, in a folder TestMain removes.
+var builds struct {
+	sync.Mutex
+	dir  string
+	done map[string]string // by what was built: "aws-lambda-rie" or a folder of functions/
+}
+
+// built returns the emulator and the bootstrap of functions/<dir>, building
+// each the first time a test asks.
+func built(t *testing.T, dir string) (rie, bootstrap string) {
+	t.Helper()
+	builds.Lock()
+	defer builds.Unlock()
+	if builds.dir == "" {
+		d, err := os.MkdirTemp("", "functions-builds-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		builds.dir, builds.done = d, map[string]string{}
+	}
+	get := func(name string, build func(out string) error) string {
+		if out, ok := builds.done[name]; ok {
+			return out
+		}
+		out := filepath.Join(builds.dir, name, "bootstrap")
+		if err := build(out); err != nil {
+			t.Fatalf("build %s: %v", name, err)
+		}
+		builds.done[name] = out
+		return out
+	}
+	rie = get("aws-lambda-rie", func(out string) error { return lambdatest.BuildEmulator("..", out) })
+	bootstrap = get(dir, func(out string) error {
+		return lambdatest.Build("..", "./functions/"+dir, out, "linux", runtime.GOARCH)
+	})
+	return rie, bootstrap
 }
