@@ -3,8 +3,10 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/clientes-api/clientes/internal/token"
@@ -265,7 +267,7 @@ func caseList(s *Suite) error {
 		if err != nil {
 			return err
 		}
-		if got := sortedKeys(m); strings.Join(got, ",") != "clientes,next_cursor" {
+		if got := slices.Sorted(maps.Keys(m)); strings.Join(got, ",") != "clientes,next_cursor" {
 			return fmt.Errorf("%s: body has keys %v, want clientes and next_cursor", r.what, got)
 		}
 		var b struct {

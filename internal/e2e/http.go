@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"regexp"
@@ -195,22 +196,13 @@ func (r *response) errorAnswer(exact bool, status int, message string, fields []
 			}
 		}
 	}
-	if got := sortedKeys(m); !slices.Equal(got, keys) {
+	if got := slices.Sorted(maps.Keys(m)); !slices.Equal(got, keys) {
 		return fmt.Errorf("%s: error body has keys %v, want %v: %s", r.what, got, keys, snippet(r.body))
 	}
 	if leak := apitest.Leak(r.status, string(r.body)); leak != "" {
 		return fmt.Errorf("%s: error body shows %q: %s", r.what, leak, snippet(r.body))
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	var k []string
-	for key := range m {
-		k = append(k, key)
-	}
-	slices.Sort(k)
-	return k
 }
 
 // clienteFields are a cliente's fields, in the order the contract shows.
@@ -286,7 +278,7 @@ func (r *response) clienteAnswer(status int, message string) (map[string]any, er
 			return nil, fmt.Errorf("%s: message %v, want %q", r.what, m["message"], message)
 		}
 	}
-	if got := sortedKeys(m); !slices.Equal(got, keys) {
+	if got := slices.Sorted(maps.Keys(m)); !slices.Equal(got, keys) {
 		return nil, fmt.Errorf("%s: body has keys %v, want %v", r.what, got, keys)
 	}
 	var b struct {

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -136,15 +137,6 @@ func body(resp events.APIGatewayV2HTTPResponse, status int) (map[string]any, err
 	return m, nil
 }
 
-func keys(m map[string]any) []string {
-	var k []string
-	for key := range m {
-		k = append(k, key)
-	}
-	slices.Sort(k)
-	return k
-}
-
 // notFound is the contract's 404 for an id that does not exist.
 func notFound(resp events.APIGatewayV2HTTPResponse) error {
 	m, err := body(resp, 404)
@@ -178,7 +170,7 @@ func page(resp events.APIGatewayV2HTTPResponse) error {
 	}
 	list, ok := m["clientes"].([]any)
 	if _, has := m["next_cursor"]; !ok || !has || len(list) > 1 || len(m) != 2 {
-		return fmt.Errorf("keys %v, %d clientes: want clientes (at most 1) and next_cursor", keys(m), len(list))
+		return fmt.Errorf("keys %v, %d clientes: want clientes (at most 1) and next_cursor", slices.Sorted(maps.Keys(m)), len(list))
 	}
 	return nil
 }
